@@ -1,0 +1,42 @@
+import "dotenv/config";
+import { subtask, type HardhatUserConfig } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import "@nomicfoundation/hardhat-toolbox";
+
+// Compilers are never downloaded: the exact solc-js release pinned in package.json
+// is the one compiler, so a fresh clone compiles offline.
+const SOLC_VERSION = "0.8.28";
+
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
+  if (args.solcVersion !== SOLC_VERSION) return runSuper(args);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solc = require("solc");
+  const longVersion: string = solc.version().replace(/\.Emscripten\.clang$/, "");
+  if (!longVersion.startsWith(`${SOLC_VERSION}+`)) {
+    throw new Error(`solc npm package is ${longVersion}, expected ${SOLC_VERSION}`);
+  }
+  return { compilerPath: require.resolve("solc/soljson.js"), isSolcJs: true, version: SOLC_VERSION, longVersion };
+});
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: {
+      evmVersion: "cancun",
+      optimizer: { enabled: true, runs: 1000 },
+    },
+  },
+  networks: {
+    hardhat: {},
+    localhost: { url: process.env.RPC_URL ?? "http://127.0.0.1:8545" },
+  },
+  gasReporter: {
+    enabled: process.env.REPORT_GAS === "1",
+    currency: "USD",
+    offline: true,
+    excludeContracts: ["mocks/"],
+  },
+  mocha: { timeout: 120_000 },
+};
+
+export default config;
