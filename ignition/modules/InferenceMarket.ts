@@ -1,0 +1,26 @@
+import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import type { ArgumentType, IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
+
+/**
+ * Adds the market on `token` to a module. Every setting is a parameter of that module; the defaults are
+ * the production values of PROTOCOL.md (weekly epochs, Monday 23:59 UTC window, 600 s SLA, 85/5/5/5 split).
+ */
+export function marketOn(m: IgnitionModuleBuilder, token: ArgumentType) {
+  const admin = m.getParameter("admin", m.getAccount(0));
+  const treasury = m.getParameter("treasury", m.getAccount(0));
+  const settings = {
+    epochLength: m.getParameter("epochLength", 604_800),
+    windowOffset: m.getParameter("windowOffset", 431_940),
+    sla: m.getParameter("sla", 600),
+    claimDelay: m.getParameter("claimDelay", 86_400),
+    activationDelay: m.getParameter("activationDelay", 1),
+    creatorBps: m.getParameter("creatorBps", 500),
+    adminBps: m.getParameter("adminBps", 500),
+    platformBps: m.getParameter("platformBps", 500),
+    evictionThresholdBps: m.getParameter("evictionThresholdBps", 5_000),
+  };
+  return m.contract("InferenceMarket", [token, admin, treasury, settings]);
+}
+
+/** The market on an existing fee token, given as the `token` parameter. */
+export default buildModule("InferenceMarket", (m) => ({ market: marketOn(m, m.getParameter<string>("token")) }));
