@@ -1,5 +1,5 @@
 import { ignition, ethers } from "hardhat";
-import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import LocalMarketModule from "../ignition/modules/LocalMarket";
 import { InferenceMarket__factory, TestToken__factory } from "../typechain-types";
@@ -50,9 +50,14 @@ export async function deployFixture() {
   return { market, token, admin, treasury, manager, keeper, pauser, creator, challengeAdmin, stranger, users, modelers, hosts };
 }
 
+/*
+ * Each fixture builds on its parent through loadFixture, so it always starts from the parent's snapshot
+ * (in 2026-11-20) whatever time earlier tests left the chain at: the calendar below stays reachable.
+ */
+
 /** A challenge (id 1, fee FEE) whose first five modelers registered with their hosts; no list yet. */
 export async function challengeFixture() {
-  const f = await deployFixture();
+  const f = await loadFixture(deployFixture);
   await f.market.connect(f.manager).createChallenge(f.creator.address, f.challengeAdmin.address, FEE, "wallet credit score");
   for (let i = 0; i < 5; i++) await f.market.connect(f.modelers[i]).register(1, f.hosts[i].address);
   return { ...f, challengeId: 1n };
@@ -60,7 +65,7 @@ export async function challengeFixture() {
 
 /** The challenge's list of five promoted on Monday 2026-11-23 23:59 and serving from Thursday 2026-11-26. */
 export async function activeFixture() {
-  const f = await challengeFixture();
+  const f = await loadFixture(challengeFixture);
   await time.increaseTo(DATES.e0Window);
   const listed = f.modelers.slice(0, 5);
   await f.market.connect(f.keeper).promote(1, listed.map((m) => m.address), ethers.id("leaderboard-e0"));
