@@ -96,6 +96,7 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
     constructor(IERC20 token_, address admin, address treasury_, Settings memory settings_) {
         if (address(token_) == address(0)) revert MarketInvalidToken(address(token_));
         if (treasury_ == address(0)) revert MarketInvalidTreasury(treasury_);
+        if (admin == address(0)) revert MarketInvalidAdmin(admin);
         Epochs.Config(
             settings_.epochLength, settings_.windowOffset, settings_.sla, settings_.claimDelay, settings_.activationDelay
         ).validate();

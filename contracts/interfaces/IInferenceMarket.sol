@@ -188,6 +188,8 @@ interface IInferenceMarket {
 
     /// @param token The rejected fee token.
     error MarketInvalidToken(address token);
+    /// @param admin The rejected DEFAULT_ADMIN_ROLE holder: without one nobody could ever grant a role.
+    error MarketInvalidAdmin(address admin);
     /// @param treasury The rejected treasury.
     error MarketInvalidTreasury(address treasury);
     /// @param bps The rejected eviction threshold.

@@ -48,7 +48,7 @@ async function baseFixture() {
 }
 
 describe("InferenceMarket deployment", () => {
-  describe("constructor: token and treasury", () => {
+  describe("constructor: token, admin and treasury", () => {
     it("rejects the zero token with MarketInvalidToken(0)", async () => {
       const { factory, deploy } = await loadFixture(baseFixture);
       await expect(deploy(SPEC, ethers.ZeroAddress))
@@ -60,6 +60,13 @@ describe("InferenceMarket deployment", () => {
       const { factory, deploy, admin } = await loadFixture(baseFixture);
       await expect(deploy(SPEC, undefined, admin.address, ethers.ZeroAddress))
         .to.be.revertedWithCustomError(factory, "MarketInvalidTreasury")
+        .withArgs(ethers.ZeroAddress);
+    });
+
+    it("rejects the zero admin with MarketInvalidAdmin(0): nobody could ever grant a role", async () => {
+      const { factory, deploy } = await loadFixture(baseFixture);
+      await expect(deploy(SPEC, undefined, ethers.ZeroAddress))
+        .to.be.revertedWithCustomError(factory, "MarketInvalidAdmin")
         .withArgs(ethers.ZeroAddress);
     });
   });
