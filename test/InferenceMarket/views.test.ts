@@ -1,0 +1,83 @@
+import { expect } from "chai";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { activeFixture, requestOf, DATES, E1, FEE, TIME } from "../fixtures";
+import { claimsOpenAt, finalAt, startOf, windowStart, endOf } from "../../sdk/time";
+
+enum Status {
+  None,
+  Open,
+  Answered,
+  Expired,
+  Refunded,
+}
+
+describe("InferenceMarket views", () => {
+  describe("currentEpoch", () => {
+    it("rolls with the clock: Wednesday 2026-12-02 23:59:59 is E1, Thursday 2026-12-03 00:00:00 is E2", async () => {
+      const { market } = await loadFixture(activeFixture);
+      await time.increaseTo(DATES.e1Last);
+      expect(await market.currentEpoch()).to.equal(E1);
+      await time.increaseTo(DATES.e2Start);
+      expect(await market.currentEpoch()).to.equal(E1 + 1n);
+      expect(await market.epochAt(DATES.e1Last)).to.equal(E1);
+      expect(await market.epochAt(DATES.e2Start)).to.equal(E1 + 1n);
+    });
+  });
+
+  describe("epochTimes", () => {
+    it("gives the real dates of E1: start, Monday window, end, final time and claim opening", async () => {
+      const { market } = await loadFixture(activeFixture);
+      const [start, window, end, final, claims] = await market.epochTimes(E1);
+      expect([start, window, end, final, claims]).to.deep.equal([
+        DATES.e1Start,
+        DATES.e1Window,
+        DATES.e2Start,
+        DATES.e2Start + TIME.sla,
+        DATES.e1ClaimsOpen,
+      ]);
+      expect([start, window, end, final, claims]).to.deep.equal([
+        startOf(TIME, E1),
+        windowStart(TIME, E1),
+        endOf(TIME, E1),
+        finalAt(TIME, E1),
+        claimsOpenAt(TIME, E1),
+      ]);
+    });
+  });
+
+  describe("requestState", () => {
+    it("is None for ids never issued, Open up to the deadline, then Expired, then Refunded", async () => {
+      const { market, users } = await loadFixture(activeFixture);
+      expect((await market.requestState(0))[0]).to.equal(Status.None);
+      expect((await market.requestState(1))[0]).to.equal(Status.None);
+      const r = await requestOf(market, await market.connect(users[0]).request(1, FEE, "0x01"));
+      expect(await market.requestState(r.id)).to.deep.equal([Status.Open, r.createdAt, r.deadline, 0n]);
+      await time.increaseTo(r.deadline);
+      expect((await market.requestState(r.id))[0]).to.equal(Status.Open);
+      await time.increaseTo(r.deadline + 1n);
+      expect(await market.requestState(r.id)).to.deep.equal([Status.Expired, r.createdAt, r.deadline, 0n]);
+      await market.refund(r.id, r.key);
+      expect(await market.requestState(r.id)).to.deep.equal([Status.Refunded, 0n, 0n, 0n]);
+      expect((await market.requestState(r.id + 1n))[0]).to.equal(Status.None);
+    });
+
+    it("is Answered with one mask bit per list position that answered, after the deadline too", async () => {
+      const { market, users, hosts } = await loadFixture(activeFixture);
+      const r = await requestOf(market, await market.connect(users[0]).request(1, FEE, "0x01"));
+      await market.connect(hosts[1]).answer(r.id, r.key, 1, "0x02");
+      await market.connect(hosts[3]).answer(r.id, r.key, 3, "0x02");
+      expect(await market.requestState(r.id)).to.deep.equal([Status.Answered, r.createdAt, r.deadline, 0b1010n]);
+      await time.increaseTo(r.deadline + 1n);
+      expect((await market.requestState(r.id))[0]).to.equal(Status.Answered);
+    });
+  });
+
+  describe("activeListId and challenge", () => {
+    it("report the serving list and the challenge's parties, fee and lists", async () => {
+      const { market, creator, challengeAdmin } = await loadFixture(activeFixture);
+      expect(await market.activeListId(1)).to.equal(1n);
+      expect(await market.activeListId(2)).to.equal(0n);
+      expect(await market.challenge(1)).to.deep.equal([creator.address, challengeAdmin.address, FEE, 1n, E1]);
+    });
+  });
+});
