@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer } from "ethers";
-import { activeFixture, requestOf, DATES, E1, FEE, TIME } from "../fixtures";
+import { activeFixture, requestOf, DATES, E1, FEE, TIME, Status } from "../fixtures";
 import type { RequestKey } from "../fixtures";
 import type { InferenceMarket, TestToken } from "../../typechain-types";
 
@@ -11,13 +11,6 @@ const INPUT = ethers.hexlify(ethers.toUtf8Bytes("0x5a52e96bacdabb82fd05763e25335
 const OUTPUT = ethers.hexlify(ethers.toUtf8Bytes("score:712"));
 const out = (i: number) => ethers.hexlify(ethers.toUtf8Bytes(`score:${700 + i}`));
 
-enum Status {
-  None,
-  Open,
-  Answered,
-  Expired,
-  Refunded,
-}
 
 type Made = { id: bigint; key: RequestKey; createdAt: bigint; deadline: bigint };
 

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer } from "ethers";
-import { activeFixture, challengeFixture, deployFixture, requestOf, DATES, E1, FEE } from "../fixtures";
+import { activeFixture, challengeFixture, deployFixture, requestOf, DATES, E1, FEE, Status } from "../fixtures";
 import type { InferenceMarket, TestToken } from "../../typechain-types";
 
 const E0 = E1 - 1n;
@@ -17,13 +17,6 @@ enum Kind {
   Platform,
 }
 
-enum Status {
-  None,
-  Open,
-  Answered,
-  Expired,
-  Refunded,
-}
 
 /** The challenge view as a plain array: [creator, admin, fee, listCount, latestActivationEpoch]. */
 async function info(market: InferenceMarket, challengeId: bigint | number) {

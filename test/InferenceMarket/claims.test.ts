@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, reset, time } from "@nomicfoundation/hardhat-network-helpers";
-import { activeFixture, requestOf, DATES, E1, FEE, TIME } from "../fixtures";
+import { activeFixture, requestOf, DATES, E1, FEE } from "../fixtures";
 import { utc } from "../../sdk/time";
 import type { InferenceMarket } from "../../typechain-types";
 

@@ -2,20 +2,13 @@ import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer } from "ethers";
-import { activeFixture, challengeFixture, requestOf, DATES, E1, FEE } from "../fixtures";
+import { activeFixture, challengeFixture, requestOf, DATES, E1, FEE, Status } from "../fixtures";
 import type { InferenceMarket, TestToken } from "../../typechain-types";
 
 const E2 = E1 + 1n;
 const INPUT = ethers.hexlify(ethers.toUtf8Bytes("0x5a52e96bacdabb82fd05763e25335261b270efcb"));
 const OUTPUT = ethers.hexlify(ethers.toUtf8Bytes("score:712"));
 
-enum Status {
-  None,
-  Open,
-  Answered,
-  Expired,
-  Refunded,
-}
 
 async function info(market: InferenceMarket, challengeId: bigint | number, modeler: string) {
   return [...(await market.modelerInfo(challengeId, modeler))];

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer } from "ethers";
-import { activeFixture, challengeFixture, requestOf, DATES, E1, FEE, TIME } from "../fixtures";
+import { activeFixture, challengeFixture, requestOf, E1, FEE, TIME } from "../fixtures";
 import { utc } from "../../sdk/time";
 import type { InferenceMarket, TestToken } from "../../typechain-types";
 

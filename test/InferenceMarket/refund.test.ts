@@ -1,20 +1,13 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { activeFixture, requestOf, DATES, E1, FEE, TIME } from "../fixtures";
+import { activeFixture, requestOf, DATES, E1, FEE, TIME, Status } from "../fixtures";
 import type { RequestKey } from "../fixtures";
 import type { InferenceMarket, TestToken } from "../../typechain-types";
 
 const INPUT = ethers.hexlify(ethers.toUtf8Bytes("0x5a52e96bacdabb82fd05763e25335261b270efcb"));
 const OUTPUT = ethers.hexlify(ethers.toUtf8Bytes("score:712"));
 
-enum Status {
-  None,
-  Open,
-  Answered,
-  Expired,
-  Refunded,
-}
 
 /**
  * Everything a rejected refund must leave untouched. A request's status is left out because Open turns into

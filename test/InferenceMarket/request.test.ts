@@ -1,23 +1,15 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { Signer } from "ethers";
-import { activeFixture, requestOf, DATES, E1, FEE, TIME } from "../fixtures";
+import { activeFixture, requestOf, DATES, E1, FEE, TIME, Status, signPermit } from "../fixtures";
 import { utc } from "../../sdk/time";
-import type { InferenceMarket, TestToken } from "../../typechain-types";
+import type { InferenceMarket } from "../../typechain-types";
 
 const E0 = E1 - 1n;
 const E2 = E1 + 1n;
 const INPUT = ethers.hexlify(ethers.toUtf8Bytes("0x5a52e96bacdabb82fd05763e25335261b270efcb"));
 const OUTPUT = ethers.hexlify(ethers.toUtf8Bytes("score:712"));
 
-enum Status {
-  None,
-  Open,
-  Answered,
-  Expired,
-  Refunded,
-}
 
 /** Everything a rejected request must leave untouched. */
 async function snapshot(market: InferenceMarket, token: { balanceOf(a: string): Promise<bigint> }, accounts: string[]) {
@@ -30,25 +22,6 @@ async function snapshot(market: InferenceMarket, token: { balanceOf(a: string): 
   const count = await market.requestCount();
   const last = [...(await market.requestState(count + 1n))];
   return { balances, figures, count, last };
-}
-
-/** An EIP-2612 permit signed by `owner` for TestToken ("Inference Test USD", version "1"). */
-async function signPermit(token: TestToken, owner: Signer, spender: string, value: bigint, deadline: bigint) {
-  const ownerAddress = await owner.getAddress();
-  const { chainId } = await ethers.provider.getNetwork();
-  const domain = { name: "Inference Test USD", version: "1", chainId, verifyingContract: await token.getAddress() };
-  const types = {
-    Permit: [
-      { name: "owner", type: "address" },
-      { name: "spender", type: "address" },
-      { name: "value", type: "uint256" },
-      { name: "nonce", type: "uint256" },
-      { name: "deadline", type: "uint256" },
-    ],
-  };
-  const nonce = await token.nonces(ownerAddress);
-  const signature = await owner.signTypedData(domain, types, { owner: ownerAddress, spender, value, nonce, deadline });
-  return ethers.Signature.from(signature);
 }
 
 /*

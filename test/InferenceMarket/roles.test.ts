@@ -1,10 +1,9 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { ContractTransactionResponse, Signer } from "ethers";
+import type { ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { activeFixture, challengeFixture, requestOf, DATES, E1, FEE, TIME } from "../fixtures";
-import type { InferenceMarket, TestToken } from "../../typechain-types";
+import { activeFixture, challengeFixture, requestOf, DATES, E1, FEE, TIME, Status, signPermit } from "../fixtures";
 
 const E0 = E1 - 1n;
 const E2 = E1 + 1n;
@@ -12,13 +11,6 @@ const INPUT = ethers.hexlify(ethers.toUtf8Bytes("0x5a52e96bacdabb82fd05763e25335
 const OUTPUT = ethers.hexlify(ethers.toUtf8Bytes("score:712"));
 const LEADERBOARD = ethers.id("leaderboard-roles");
 
-enum Status {
-  None,
-  Open,
-  Answered,
-  Expired,
-  Refunded,
-}
 enum FeeRecipient {
   Creator,
   Admin,
@@ -261,25 +253,6 @@ describe("InferenceMarket roles", () => {
 // Pausing
 
 type Made = Awaited<ReturnType<typeof requestOf>>;
-
-/** An EIP-2612 permit signed by `owner` for TestToken ("Inference Test USD", version "1"). */
-async function signPermit(token: TestToken, owner: Signer, spender: string, value: bigint, deadline: bigint) {
-  const ownerAddress = await owner.getAddress();
-  const { chainId } = await ethers.provider.getNetwork();
-  const domain = { name: "Inference Test USD", version: "1", chainId, verifyingContract: await token.getAddress() };
-  const types = {
-    Permit: [
-      { name: "owner", type: "address" },
-      { name: "spender", type: "address" },
-      { name: "value", type: "uint256" },
-      { name: "nonce", type: "uint256" },
-      { name: "deadline", type: "uint256" },
-    ],
-  };
-  const nonce = await token.nonces(ownerAddress);
-  const signature = await owner.signTypedData(domain, types, { owner: ownerAddress, spender, value, nonce, deadline });
-  return ethers.Signature.from(signature);
-}
 
 /**
  * List 1 serving in E1; users[0..2] made requests 1..3 on Thursday 2026-11-26 just after 00:00; then the pauser

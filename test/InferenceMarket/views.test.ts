@@ -1,15 +1,8 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { activeFixture, requestOf, DATES, E1, FEE, TIME } from "../fixtures";
+import { activeFixture, requestOf, DATES, E1, FEE, TIME, Status } from "../fixtures";
 import { claimsOpenAt, finalAt, startOf, windowStart, endOf } from "../../sdk/time";
 
-enum Status {
-  None,
-  Open,
-  Answered,
-  Expired,
-  Refunded,
-}
 
 describe("InferenceMarket views", () => {
   describe("currentEpoch", () => {
