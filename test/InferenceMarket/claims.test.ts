@@ -519,4 +519,40 @@ describe("InferenceMarket claims", function () {
       });
     }
   });
+
+  describe("fee split of awkward fees: the parts sum exactly to the fee", function () {
+    for (const fee of [1n, 3n, 19n, 10n ** 18n + 7n]) {
+      it(`fee ${fee}: one request answered by two modelers pays out exactly ${fee}, market ends at 0`, async function () {
+        const f = await loadFixture(activeFixture);
+        const market = await f.market.getAddress();
+        await f.market.connect(f.challengeAdmin).setFee(1, fee);
+        const [req] = await makeRequests(f, 1, fee);
+        await answerAs(f, 0, req);
+        await answerAs(f, 1, req);
+        expect(await f.token.balanceOf(market)).to.equal(fee);
+
+        await time.increaseTo(CLAIMS_OPEN.e1);
+        const before = await f.token.balanceOf(market);
+        for (const m of f.listed.slice(0, 2)) await f.market.claimRewards(1, m.address, [E1]);
+        for (const kind of [Kind.Creator, Kind.Admin, Kind.Platform]) {
+          // A zero share (fees below 20 units) has nothing to claim.
+          if (feeShare(fee) === 0n) {
+            const recipient = [f.creator, f.challengeAdmin, f.treasury][kind].address;
+            await expect(f.market.claimFees(1, kind, [E1]))
+              .to.be.revertedWithCustomError(f.market, "MarketNothingToClaim")
+              .withArgs(1n, recipient, E1);
+          } else {
+            await f.market.claimFees(1, kind, [E1]);
+          }
+        }
+        const creator = await f.token.balanceOf(f.creator.address);
+        const treasury = await f.token.balanceOf(f.treasury.address);
+        expect(creator).to.equal(feeShare(fee));
+        expect(await f.token.balanceOf(f.challengeAdmin.address)).to.equal(feeShare(fee));
+        expect(treasury).to.equal(feeShare(fee));
+        expect(before - (await f.token.balanceOf(market))).to.equal(fee);
+        expect(await f.token.balanceOf(market)).to.equal(0n);
+      });
+    }
+  });
 });
