@@ -309,6 +309,7 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
 
     /// @inheritdoc IInferenceMarket
     function evict(uint256 challengeId, uint256 epoch, uint256 listId, uint256 index) external {
+        Epochs.checkEpoch(epoch);
         Epochs.Config memory time = _time();
         uint256 opensAt = time.finalAt(epoch);
         uint256 closesAt = time.startOf(epoch + 2);
@@ -322,7 +323,11 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         ) revert MarketListNotActiveInEpoch(challengeId, listId, epoch);
         address modeler = _listMember(challengeId, listId, index);
         Modeler storage m = _modelers[challengeId][modeler];
-        if (m.optedInAt == NEVER) revert MarketModelerEvicted(challengeId, modeler);
+        uint256 optedInAt = m.optedInAt;
+        if (optedInAt == NEVER) revert MarketModelerEvicted(challengeId, modeler);
+        // Judged only on epochs of its current opt-in: a re-listing after an eviction starts it afresh.
+        uint256 epochEnd = time.startOf(epoch + 1);
+        if (optedInAt >= epochEnd) revert MarketModelerOptedInLater(challengeId, modeler, optedInAt, epochEnd);
         uint256 points = _pointsOf(challengeId, modeler, epoch);
         uint256 requests = _tallies[challengeId][epoch].requests;
         if (points * Payouts.BPS >= requests * EVICTION_THRESHOLD_BPS) {
@@ -383,6 +388,7 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         view
         returns (uint256 start, uint256 windowStart, uint256 end, uint256 finalAt, uint256 claimsOpenAt)
     {
+        Epochs.checkEpoch(epoch);
         Epochs.Config memory time = _time();
         return (
             time.startOf(epoch),
@@ -682,6 +688,7 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
     }
 
     function _checkClaimOpen(Epochs.Config memory time, uint256 epoch) private view {
+        Epochs.checkEpoch(epoch);
         uint256 opensAt = time.claimsOpenAt(epoch);
         if (block.timestamp < opensAt) revert MarketClaimNotOpen(epoch, opensAt, block.timestamp);
     }

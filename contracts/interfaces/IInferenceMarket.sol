@@ -290,6 +290,12 @@ interface IInferenceMarket {
     /// @param epoch The epoch it did not serve.
     error MarketListNotActiveInEpoch(uint256 challengeId, uint256 listId, uint256 epoch);
     /// @param challengeId The challenge.
+    /// @param modeler The modeler whose current opt-in (registration, or re-listing after an eviction) began
+    /// after the epoch ended, so that epoch no longer judges it.
+    /// @param optedInAt When its current opt-in began.
+    /// @param epochEnd The end of the epoch given.
+    error MarketModelerOptedInLater(uint256 challengeId, address modeler, uint256 optedInAt, uint256 epochEnd);
+    /// @param challengeId The challenge.
     /// @param modeler The modeler that answered enough.
     /// @param points Its answers in the epoch.
     /// @param requests The challenge's requests in the epoch.
@@ -394,7 +400,8 @@ interface IInferenceMarket {
 
     /// @notice Evicts the modeler at `index` of `listId`, the list that served `epoch`, for answering fewer than
     /// the threshold share of the challenge's requests of that epoch. Anyone may call.
-    /// @dev Open from the epoch's final time (its end + SLA) to the end of the next epoch. The modeler answers
+    /// @dev Open from the epoch's final time (its end + SLA) to the end of the next epoch, for a modeler that had
+    /// opted in (registered, or been re-listed after an eviction) before the epoch ended. The modeler answers
     /// nothing more until a later promotion lists it again. Emits ModelerEvicted.
     function evict(uint256 challengeId, uint256 epoch, uint256 listId, uint256 index) external;
 }

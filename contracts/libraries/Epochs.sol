@@ -17,6 +17,9 @@ library Epochs {
 
     /// @notice Epoch numbers are stored in 24 bits; an hour-long floor keeps them in range until the year 3900.
     uint32 internal constant MIN_EPOCH_LENGTH = 1 hours;
+    /// @notice The last epoch the contracts store (24 bits); no timestamp of a coherent deployment reaches it
+    /// before the year 3900, so a larger epoch is a caller's error.
+    uint256 internal constant MAX_EPOCH = type(uint24).max;
     /// @notice Bounds the walk back over pending lists when looking up the active one.
     uint8 internal constant MAX_ACTIVATION_DELAY = 8;
 
@@ -44,6 +47,10 @@ library Epochs {
     /// @param maximum The largest delay allowed.
     error EpochsActivationDelayOutOfRange(uint256 activationDelay, uint256 maximum);
 
+    /// @param epoch The rejected epoch number.
+    /// @param maximum The largest epoch number.
+    error EpochsEpochOutOfRange(uint256 epoch, uint256 maximum);
+
     /// @notice The production values of the specification.
     function defaults() internal pure returns (Config memory) {
         return Config(WEEK, DEFAULT_WINDOW_OFFSET, DEFAULT_SLA, DEFAULT_CLAIM_DELAY, DEFAULT_ACTIVATION_DELAY);
@@ -59,6 +66,11 @@ library Epochs {
         if (c.activationDelay == 0 || c.activationDelay > MAX_ACTIVATION_DELAY) {
             revert EpochsActivationDelayOutOfRange(c.activationDelay, MAX_ACTIVATION_DELAY);
         }
+    }
+
+    /// @notice Reverts for an epoch number no timestamp can reach, before any time arithmetic can overflow.
+    function checkEpoch(uint256 epoch) internal pure {
+        if (epoch > MAX_EPOCH) revert EpochsEpochOutOfRange(epoch, MAX_EPOCH);
     }
 
     function epochOf(Config memory c, uint256 timestamp) internal pure returns (uint256) {

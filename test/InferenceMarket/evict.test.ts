@@ -366,4 +366,50 @@ describe("InferenceMarket evict", function () {
       await expect(tx).to.changeTokenBalances(f.token, [f.B, f.hosts[1], f.market], [amount, 0n, -amount]);
     });
   });
+
+  describe("evict: a re-listing starts the modeler afresh", function () {
+    const E2_WINDOW = DATES.e2Window; // Mon 2026-12-07 23:59:00, list 2 serves from Thu 2026-12-10 (E3)
+
+    /** B evicted for E1 at its opening, then listed again by the keeper on Monday of E2. */
+    async function relistedFixture() {
+      const f = await loadFixture(evictFixture);
+      await time.setNextBlockTimestamp(EVICTION.e1Opens);
+      await f.market.connect(f.stranger).evict(1, E1, 1, 1);
+      await time.setNextBlockTimestamp(E2_WINDOW);
+      await f.market.connect(f.keeper).promote(1, [f.A, f.B, f.D].map((m) => m.address), ethers.id("lb-e2"));
+      return f;
+    }
+
+    it("the same stale epoch cannot evict it again: MarketModelerOptedInLater, nothing changed", async function () {
+      const f = await loadFixture(relistedFixture);
+      const info = await f.market.modelerInfo(1, f.B.address);
+      expect(info.evicted).to.equal(false);
+      expect(info.optedInAt).to.equal(DATES.e3Start);
+      const before = await snapshot(f);
+      await expect(f.market.connect(f.stranger).evict(1, E1, 1, 1))
+        .to.be.revertedWithCustomError(f.market, "MarketModelerOptedInLater")
+        .withArgs(1, f.B.address, DATES.e3Start, DATES.e2Start);
+      expect(await snapshot(f)).to.deep.equal(before);
+    });
+
+    it("the epoch it spent evicted cannot evict it either (its opt-in starts exactly at that epoch's end)", async function () {
+      const f = await loadFixture(relistedFixture);
+      // E2 has requests that B, evicted, could not answer; A answers them.
+      await time.setNextBlockTimestamp(E2_WINDOW + 60n);
+      const r = await makeRequest(f);
+      await answerAs(f, 0, r, 0);
+      await time.setNextBlockTimestamp(EVICTION.e2Opens);
+      await expect(f.market.connect(f.stranger).evict(1, E2, 1, 1))
+        .to.be.revertedWithCustomError(f.market, "MarketModelerOptedInLater")
+        .withArgs(1, f.B.address, DATES.e3Start, DATES.e3Start);
+      // C, never re-listed and silent in E2, is still evictable for E2.
+      await expect(f.market.connect(f.stranger).evict(1, E2, 1, 2))
+        .to.emit(f.market, "ModelerEvicted")
+        .withArgs(1, f.C.address, E2, 0, 1);
+      // B serves on its new list from E3.
+      const onNewList = await makeRequest(f);
+      expect(onNewList.key.listId).to.equal(2n);
+      await expect(answerAs(f, 1, onNewList, 1)).to.emit(f.market, "RequestAnswered");
+    });
+  });
 });

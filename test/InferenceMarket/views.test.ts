@@ -73,4 +73,30 @@ describe("InferenceMarket views", () => {
       expect(await market.challenge(1)).to.deep.equal([creator.address, challengeAdmin.address, FEE, 1n, E1]);
     });
   });
+
+  describe("epoch numbers beyond 24 bits", function () {
+    const MAX = 2n ** 24n - 1n;
+
+    it("are refused by claims, eviction and epochTimes with EpochsEpochOutOfRange; the last valid one is not", async function () {
+      const { market, modelers } = await loadFixture(activeFixture);
+      const calls = [
+        () => market.claimRewards(1, modelers[0].address, [MAX + 1n]),
+        () => market.claimFees(1, 0, [MAX + 1n]),
+        () => market.evict(1, MAX + 1n, 1, 0),
+        () => market.epochTimes(MAX + 1n),
+        () => market.claimRewards(1, modelers[0].address, [2n ** 256n - 1n]),
+      ];
+      for (const call of calls) {
+        await expect(call()).to.be.revertedWithCustomError(market, "EpochsEpochOutOfRange");
+      }
+      await expect(market.evict(1, MAX + 1n, 1, 0))
+        .to.be.revertedWithCustomError(market, "EpochsEpochOutOfRange")
+        .withArgs(MAX + 1n, MAX);
+      const now = BigInt(await time.latest());
+      await expect(market.claimRewards(1, modelers[0].address, [MAX]))
+        .to.be.revertedWithCustomError(market, "MarketClaimNotOpen")
+        .withArgs(MAX, (MAX + 1n) * TIME.epochLength + TIME.claimDelay, now + 1n);
+      expect((await market.epochTimes(MAX)).start).to.equal(MAX * TIME.epochLength);
+    });
+  });
 });
