@@ -2,7 +2,7 @@ import { ignition, ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse, Signer } from "ethers";
 import LocalMarketModule from "../ignition/modules/LocalMarket";
-import { InferenceMarket__factory, TestToken__factory, type TestToken } from "../typechain-types";
+import { InferenceMarket__factory, TestToken__factory, type InferenceMarket, type TestToken } from "../typechain-types";
 import type { IInferenceMarket } from "../typechain-types/contracts/InferenceMarket";
 import { DEFAULT_TIME, utc } from "../sdk/time";
 
@@ -75,7 +75,7 @@ export async function activeFixture() {
 
 /** Reads the key and id of the request that `tx` made. */
 export async function requestOf(
-  market: InferenceMarket__factoryConnected,
+  market: InferenceMarket,
   tx: ContractTransactionResponse,
 ): Promise<{ id: bigint; key: RequestKey; createdAt: bigint; deadline: bigint }> {
   const receipt = await tx.wait();
@@ -89,7 +89,6 @@ export async function requestOf(
   }
   throw new Error("no RequestMade event");
 }
-type InferenceMarket__factoryConnected = ReturnType<typeof InferenceMarket__factory.connect>;
 
 /** IInferenceMarket.RequestStatus. */
 export enum Status {

@@ -1,5 +1,6 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { ArgumentType, IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
+import { DEFAULT_TIME } from "../../sdk/time";
 
 /**
  * Adds the market on `token` to a module. Every setting is a parameter of that module; the defaults are
@@ -9,11 +10,11 @@ export function marketOn(m: IgnitionModuleBuilder, token: ArgumentType) {
   const admin = m.getParameter("admin", m.getAccount(0));
   const treasury = m.getParameter("treasury", m.getAccount(0));
   const settings = {
-    epochLength: m.getParameter("epochLength", 604_800),
-    windowOffset: m.getParameter("windowOffset", 431_940),
-    sla: m.getParameter("sla", 600),
-    claimDelay: m.getParameter("claimDelay", 86_400),
-    activationDelay: m.getParameter("activationDelay", 1),
+    epochLength: m.getParameter("epochLength", Number(DEFAULT_TIME.epochLength)),
+    windowOffset: m.getParameter("windowOffset", Number(DEFAULT_TIME.windowOffset)),
+    sla: m.getParameter("sla", Number(DEFAULT_TIME.sla)),
+    claimDelay: m.getParameter("claimDelay", Number(DEFAULT_TIME.claimDelay)),
+    activationDelay: m.getParameter("activationDelay", Number(DEFAULT_TIME.activationDelay)),
     creatorBps: m.getParameter("creatorBps", 500),
     adminBps: m.getParameter("adminBps", 500),
     platformBps: m.getParameter("platformBps", 500),
