@@ -24,6 +24,7 @@ const config: HardhatUserConfig = {
     settings: {
       evmVersion: "cancun",
       optimizer: { enabled: true, runs: 1000 },
+      viaIR: true,
     },
   },
   networks: {

@@ -288,10 +288,24 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         if (epochs.length == 0) revert MarketEmptyBatch();
         Epochs.Config memory time = _time();
         Payouts.Shares memory shares = _shares();
+        mapping(uint256 word => uint256) storage claimed = _rewardClaimed[challengeId][modeler];
+        mapping(uint256 epoch => uint256) storage past = _pastPoints[challengeId][modeler];
         for (uint256 i; i < epochs.length; ++i) {
-            amount += _claimReward(time, shares, challengeId, modeler, epochs[i]);
+            uint256 epoch = epochs[i];
+            _checkClaimOpen(time, epoch);
+            uint256 word = claimed[epoch >> 8];
+            if (word & (1 << (epoch & 255)) != 0) revert MarketAlreadyClaimed(challengeId, modeler, epoch);
+            // As in _pointsOf: a past epoch's points are in _pastPoints unless it is the modeler's latest.
+            uint256 points = past[epoch];
+            if (points == 0) points = _pointsOf(challengeId, modeler, epoch);
+            if (points == 0) revert MarketNothingToClaim(challengeId, modeler, epoch);
+            claimed[epoch >> 8] = word | (1 << (epoch & 255));
+            Tally memory t = _tallies[challengeId][epoch];
+            if (t.flags & FINALIZED == 0) t = _finalize(time, challengeId, epoch, t);
+            amount += _reward(shares, t, points);
         }
-        if (amount != 0) token.safeTransfer(modeler, amount);
+        emit RewardsClaimed(challengeId, modeler, epochs, amount);
+        token.safeTransfer(modeler, amount);
     }
 
     /// @inheritdoc IInferenceMarket
@@ -573,26 +587,6 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         epoch = time.epochOf(r.createdAt);
     }
 
-    /// @dev Pays nothing itself: marks one epoch's reward claimed and returns it.
-    function _claimReward(
-        Epochs.Config memory time,
-        Payouts.Shares memory shares,
-        uint256 challengeId,
-        address modeler,
-        uint256 epoch
-    ) private returns (uint256 reward) {
-        _checkClaimOpen(time, epoch);
-        mapping(uint256 word => uint256) storage claimed = _rewardClaimed[challengeId][modeler];
-        uint256 bit = 1 << (epoch & 255);
-        uint256 word = claimed[epoch >> 8];
-        if (word & bit != 0) revert MarketAlreadyClaimed(challengeId, modeler, epoch);
-        uint256 points = _pointsOf(challengeId, modeler, epoch);
-        if (points == 0) revert MarketNothingToClaim(challengeId, modeler, epoch);
-        claimed[epoch >> 8] = word | bit;
-        reward = _reward(shares, _finalized(time, challengeId, epoch), points);
-        emit RewardClaimed(challengeId, modeler, epoch, points, reward);
-    }
-
     /// @dev Pays nothing itself: marks one epoch's fee share claimed and returns it.
     function _claimFee(
         Epochs.Config memory time,
@@ -657,11 +651,14 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         }
     }
 
-    /// @dev _addPoint writes _pastPoints only for epochs below pointsEpoch, which never decreases: the latest
-    /// epoch's points are all in the modeler's slot.
+    /// @dev _addPoint writes _pastPoints only for epochs below pointsEpoch, which never decreases: an epoch's
+    /// points are in _pastPoints or, for the latest epoch, all in the modeler's slot. Claims are of past epochs,
+    /// so _pastPoints is read first.
     function _pointsOf(uint256 challengeId, address modeler, uint256 epoch) private view returns (uint256) {
-        Modeler memory m = _modelers[challengeId][modeler];
-        return epoch == m.pointsEpoch ? m.points : _pastPoints[challengeId][modeler][epoch];
+        uint256 past = _pastPoints[challengeId][modeler][epoch];
+        if (past != 0) return past;
+        Modeler storage m = _modelers[challengeId][modeler];
+        return epoch == m.pointsEpoch ? m.points : 0;
     }
 
     /// @dev The epoch's tally with its final totals, summing and storing them first if nobody has yet.
@@ -705,7 +702,9 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         for (; size < MAX_LIST_SIZE; ++size) {
             address modeler = members[size];
             if (modeler == address(0)) break;
-            points[size] = _pointsOf(challengeId, modeler, epoch);
+            // Right after an epoch, most modelers' points of it are still in their own slot.
+            Modeler storage m = _modelers[challengeId][modeler];
+            points[size] = m.pointsEpoch == epoch ? m.points : _pastPoints[challengeId][modeler][epoch];
             total += points[size];
         }
         if (total == 0) return t;

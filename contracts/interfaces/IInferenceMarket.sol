@@ -169,14 +169,13 @@ interface IInferenceMarket {
     event RequestRefunded(
         uint256 indexed requestId, uint256 indexed challengeId, address indexed requester, uint256 fee
     );
+    /// @notice One event per claim rather than per epoch: an epoch's reward is `pool * points / total`, from
+    /// the modeler's RequestAnswered events and the epoch's EpochFinalized, so the list of epochs is enough.
     /// @param challengeId The challenge.
     /// @param modeler Who was paid.
-    /// @param epoch The epoch claimed.
-    /// @param points The modeler's points in that epoch.
-    /// @param amount The tokens paid.
-    event RewardClaimed(
-        uint256 indexed challengeId, address indexed modeler, uint256 indexed epoch, uint256 points, uint256 amount
-    );
+    /// @param epochs The epochs claimed, each now marked claimed for the modeler.
+    /// @param amount The tokens paid for all of them.
+    event RewardsClaimed(uint256 indexed challengeId, address indexed modeler, uint256[] epochs, uint256 amount);
     /// @param challengeId The challenge.
     /// @param recipient Who was paid.
     /// @param epoch The epoch claimed.
@@ -404,7 +403,7 @@ interface IInferenceMarket {
 
     /// @notice Pays `modeler` its rewards for `epochs` of the challenge. Anyone may call; only the modeler is paid.
     /// @dev Each epoch must be open for claims, unclaimed by the modeler, and hold points of it.
-    /// Emits RewardClaimed per epoch.
+    /// Emits RewardsClaimed.
     function claimRewards(uint256 challengeId, address modeler, uint256[] calldata epochs)
         external
         returns (uint256 amount);
