@@ -305,7 +305,8 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
             amount += _reward(shares, t, points);
         }
         emit RewardsClaimed(challengeId, modeler, epochs, amount);
-        token.safeTransfer(modeler, amount);
+        // Floors can round a small share to nothing; some tokens refuse zero transfers.
+        if (amount != 0) token.safeTransfer(modeler, amount);
     }
 
     /// @inheritdoc IInferenceMarket
