@@ -12,6 +12,7 @@ import type { InferenceMarket } from "../../typechain-types";
  * E3 = Thu 2026-12-10 .. Wed 2026-12-16, claims open Fri 2026-12-18 00:00:00.
  * Expected money is computed here from the answers the tests made, with the protocol's default split
  * (5% creator, 5% admin, 5% platform, the pool takes the rest), never read back from the contract.
+ * A reward is the floor of pool * points / totalPoints; the dust the floors leave goes to the platform.
  */
 
 const E0 = E1 - 1n;
@@ -37,6 +38,9 @@ const feeShare = (settled: bigint) => (settled * SHARE_BPS) / BPS;
 const poolOf = (settled: bigint) => settled - 3n * feeShare(settled);
 /** The spec's reward: pool * points / totalPoints (floor). */
 const rewardOf = (settled: bigint, points: bigint, total: bigint) => (poolOf(settled) * points) / total;
+/** What the floored rewards of an epoch played by `play` leave of its pool: the platform's dust. */
+const dustOf = (e: { settled: bigint; points: Record<number, bigint>; total: bigint }) =>
+  Object.values(e.points).reduce((left, p) => left - rewardOf(e.settled, p, e.total), poolOf(e.settled));
 
 type Req = Awaited<ReturnType<typeof requestOf>>;
 type F = Awaited<ReturnType<typeof activeFixture>>;
@@ -167,7 +171,7 @@ describe("InferenceMarket claims", function () {
       );
       await time.setNextBlockTimestamp(CLAIMS_OPEN.e1);
       const tx = f.market.connect(f.A).claimRewards(1, f.A.address, [E1]);
-      await expect(tx).to.emit(f.market, "RewardClaimed").withArgs(1, f.A.address, E1, f.e1.points[0], amount);
+      await expect(tx).to.emit(f.market, "RewardsClaimed").withArgs(1, f.A.address, [E1], amount);
       await expect(tx).to.changeTokenBalances(f.token, [f.A, f.market], [amount, -amount]);
       const block = await ethers.provider.getBlock("latest");
       expect(block!.timestamp).to.equal(Number(CLAIMS_OPEN.e1));
@@ -187,13 +191,17 @@ describe("InferenceMarket claims", function () {
         const amount = rewardOf(f.e1.settled, points, f.e1.total);
         expect(await f.market.pointsOf(1, m.address, E1)).to.equal(points);
         const tx = f.market.connect(m).claimRewards(1, m.address, [E1]);
-        await expect(tx).to.emit(f.market, "RewardClaimed").withArgs(1, m.address, E1, points, amount);
+        await expect(tx).to.emit(f.market, "RewardsClaimed").withArgs(1, m.address, [E1], amount);
         await expect(tx).to.changeTokenBalances(f.token, [m, f.market], [amount, -amount]);
         paid += amount;
       }
+      // 3.4 FEE over 4/8, 2/8 and 2/8 divides exactly: the floors leave no dust.
       expect(paid).to.equal(poolOf(f.e1.settled));
       const figures = await f.market.epochFigures(1, E1);
-      expect(figures.pointsPaid).to.equal(f.e1.total);
+      expect(figures.points).to.equal(f.e1.total);
+      expect(figures.rewardDust).to.equal(0n);
+      expect(figures.platformShare).to.equal(feeShare(f.e1.settled));
+      expect(figures.finalized).to.equal(true);
       expect(figures.settledFees).to.equal(f.e1.settled);
     });
 
@@ -203,7 +211,7 @@ describe("InferenceMarket claims", function () {
       const amount = rewardOf(f.e1.settled, f.e1.points[0], f.e1.total);
       expect(await f.market.connect(f.stranger).claimRewards.staticCall(1, f.A.address, [E1])).to.equal(amount);
       const tx = f.market.connect(f.stranger).claimRewards(1, f.A.address, [E1]);
-      await expect(tx).to.emit(f.market, "RewardClaimed").withArgs(1, f.A.address, E1, f.e1.points[0], amount);
+      await expect(tx).to.emit(f.market, "RewardsClaimed").withArgs(1, f.A.address, [E1], amount);
       await expect(tx).to.changeTokenBalances(
         f.token,
         [f.A, f.stranger, f.hosts[0], f.market],
@@ -274,24 +282,26 @@ describe("InferenceMarket claims", function () {
   });
 
   describe("claimRewards: several epochs in one call", function () {
-    it("pays the sum of E1, E2 and E3 and emits one RewardClaimed per epoch", async function () {
+    it("pays the sum of E1, E2 and E3 and emits one RewardsClaimed for the batch", async function () {
       const f = await loadFixture(multiEpochFixture);
       await time.increaseTo(CLAIMS_OPEN.e3);
       const a1 = rewardOf(f.e1.settled, f.e1.points[0], f.e1.total);
       const a2 = rewardOf(f.e2.settled, f.e2.points[0], f.e2.total);
       const a3 = rewardOf(f.e3.settled, f.e3.points[0], f.e3.total);
       const sum = a1 + a2 + a3;
+      const views = await Promise.all([E1, E2, E3].map((e) => f.market.claimableReward(1, f.A.address, e)));
+      expect(views).to.deep.equal([a1, a2, a3]);
       expect(await f.market.connect(f.stranger).claimRewards.staticCall(1, f.A.address, [E1, E2, E3])).to.equal(sum);
       const tx = f.market.connect(f.stranger).claimRewards(1, f.A.address, [E1, E2, E3]);
-      await expect(tx).to.emit(f.market, "RewardClaimed").withArgs(1, f.A.address, E1, f.e1.points[0], a1);
-      await expect(tx).to.emit(f.market, "RewardClaimed").withArgs(1, f.A.address, E2, f.e2.points[0], a2);
-      await expect(tx).to.emit(f.market, "RewardClaimed").withArgs(1, f.A.address, E3, f.e3.points[0], a3);
+      await expect(tx).to.emit(f.market, "RewardsClaimed").withArgs(1, f.A.address, [E1, E2, E3], sum);
       await expect(tx).to.changeTokenBalances(f.token, [f.A, f.stranger, f.market], [sum, 0n, -sum]);
       const receipt = await (await tx).wait();
-      const events = receipt!.logs
-        .map((l) => f.market.interface.parseLog(l))
-        .filter((e) => e?.name === "RewardClaimed");
-      expect(events.length).to.equal(3);
+      const events = receipt!.logs.map((l) => f.market.interface.parseLog(l));
+      expect(events.filter((e) => e?.name === "RewardsClaimed").length).to.equal(1);
+      // Nobody finalized the three epochs: the claim does, each once.
+      expect(events.filter((e) => e?.name === "EpochFinalized").map((e) => [...e!.args])).to.deep.equal(
+        [f.e1, f.e2, f.e3].map((e, i) => [1n, E1 + BigInt(i), 1n, e.total, dustOf(e)]),
+      );
       for (const e of [E1, E2, E3]) expect(await f.market.claimableReward(1, f.A.address, e)).to.equal(0);
     });
 
@@ -463,7 +473,15 @@ describe("InferenceMarket claims", function () {
     });
   });
 
-  describe("claims: rounding never loses a unit", function () {
+  describe("claims: rounding never loses a unit, the platform takes the dust", function () {
+    /*
+     * roundingFixture: settled 7 * 19 = 133, shares floor(133 * 500 / 10000) = 6 each, pool 133 - 18 = 115;
+     * points 7, 3, 1 of 11: rewards floor(805 / 11) = 73, floor(345 / 11) = 31, floor(115 / 11) = 10, which
+     * leave 115 - 114 = 1 unit of dust to the platform: 6 + 1 = 7.
+     */
+    const REWARDS = [73n, 31n, 10n];
+    const SHARES = [6n, 6n, 7n]; // by Kind: creator, admin, platform with the dust
+    const DUST = 1n;
     const orders = [
       [0, 1, 2],
       [0, 2, 1],
@@ -472,59 +490,88 @@ describe("InferenceMarket claims", function () {
       [2, 0, 1],
       [2, 1, 0],
     ];
-    for (const order of orders) {
-      it(`fee 19, points 7/3/1: claims in order ${order.join(",")} pay exactly the settled fees, market ends at 0`, async function () {
+    type Step = { modeler: number } | { kind: number };
+
+    orders.forEach((order, n) => {
+      // The platform claims before, between or after the modelers: every place is taken by some order.
+      const platformAt = n % 4;
+      const steps: Step[] = [{ kind: Kind.Creator }, ...order.map((modeler) => ({ modeler }))];
+      steps.splice(1 + platformAt, 0, { kind: Kind.Platform });
+      steps.push({ kind: Kind.Admin });
+      const names = steps.map((s) => ("modeler" in s ? `M${s.modeler}` : ["creator", "admin", "platform"][s.kind]));
+
+      it(`fee 19, points 7/3/1, claims ${names.join(", ")}: each modeler its floor, the platform the dust, market ends at 0`, async function () {
         const f = await loadFixture(roundingFixture);
         const market = await f.market.getAddress();
         expect((await f.market.challenge(1)).fee).to.equal(19);
         const settled = f.e1.settled;
         expect(settled).to.equal(7n * 19n);
-        const pool = poolOf(settled); // 133 - 3 * 6 = 115
+        const pool = poolOf(settled);
         expect(pool).to.equal(115n);
-        // 115 * 7/11, 115 * 3/11, 115 * 1/11 are not whole: the floors sum to 114.
-        const floors = [0, 1, 2].map((i) => rewardOf(settled, f.e1.points[i], f.e1.total));
-        expect(floors.reduce((a, b) => a + b, 0n)).to.equal(pool - 1n);
+        expect(feeShare(settled)).to.equal(6n);
+        expect([0, 1, 2].map((i) => rewardOf(settled, f.e1.points[i], f.e1.total))).to.deep.equal(REWARDS);
+        expect(pool - REWARDS.reduce((a, b) => a + b, 0n)).to.equal(DUST);
         expect(await f.token.balanceOf(market)).to.equal(settled);
         const figures = await f.market.epochFigures(1, E1);
         expect(figures.pool).to.equal(pool);
         expect(figures.settledFees).to.equal(settled);
+        expect(figures.rewardDust).to.equal(DUST);
+        expect(figures.platformShare).to.equal(SHARES[Kind.Platform]);
 
         await time.increaseTo(CLAIMS_OPEN.e1);
+        let finalized = false;
         let paid = 0n;
-        for (const i of order) {
-          const modeler = f.listed[i];
-          const view = await f.market.claimableReward(1, modeler.address, E1);
-          const before = await f.token.balanceOf(modeler.address);
-          await f.market.connect(f.stranger).claimRewards(1, modeler.address, [E1]);
-          const got = (await f.token.balanceOf(modeler.address)) - before;
-          expect(got).to.equal(view);
-          // Each reward is its exact share rounded down or, to place the last unit, up by one.
-          expect(got === floors[i] || got === floors[i] + 1n, `modeler ${i} got ${got}, share ${floors[i]}`).to.equal(
-            true,
-          );
-          paid += got;
+        for (const step of steps) {
+          const payee = "modeler" in step ? f.listed[step.modeler] : [f.creator, f.challengeAdmin, f.treasury][step.kind];
+          const expected = "modeler" in step ? REWARDS[step.modeler] : SHARES[step.kind];
+          const view =
+            "modeler" in step
+              ? await f.market.claimableReward(1, payee.address, E1)
+              : await f.market.claimableFees(1, step.kind, E1);
+          expect(view, `view for ${payee.address}`).to.equal(expected);
+          const tx =
+            "modeler" in step
+              ? f.market.connect(f.stranger).claimRewards(1, payee.address, [E1])
+              : f.market.connect(f.stranger).claimFees(1, step.kind, [E1]);
+          await expect(tx).to.changeTokenBalances(f.token, [payee, f.market], [expected, -expected]);
+          // The first claim of a modeler or of the platform sums the epoch; creator and admin need no totals.
+          const finalizes: boolean = !finalized && ("modeler" in step || step.kind === Kind.Platform);
+          if (finalizes) await expect(tx).to.emit(f.market, "EpochFinalized").withArgs(1, E1, 1, f.e1.total, DUST);
+          else await expect(tx).to.not.emit(f.market, "EpochFinalized");
+          finalized ||= finalizes;
+          expect((await f.market.epochFigures(1, E1)).finalized).to.equal(finalized);
+          paid += expected;
         }
-        expect(paid).to.equal(pool);
-        let fees = 0n;
-        for (const kind of [Kind.Creator, Kind.Admin, Kind.Platform]) {
-          const before = await f.token.balanceOf(market);
-          await f.market.claimFees(1, kind, [E1]);
-          const got = before - (await f.token.balanceOf(market));
-          expect(got).to.equal(feeShare(settled)); // floor(133 * 500 / 10000) = 6
-          fees += got;
-        }
-        expect(paid + fees).to.equal(settled);
+        expect(paid).to.equal(settled);
         expect(await f.token.balanceOf(market)).to.equal(0);
-        expect((await f.market.epochFigures(1, E1)).pointsPaid).to.equal(f.e1.total);
+        for (const [i, m] of f.listed.slice(0, 3).entries()) {
+          expect(await f.token.balanceOf(m.address), `modeler ${i}`).to.equal(REWARDS[i]);
+        }
+        expect(await f.token.balanceOf(f.treasury.address)).to.equal(feeShare(settled) + DUST);
       });
-    }
+    });
   });
 
   describe("fee split of awkward fees: the parts sum exactly to the fee", function () {
-    for (const fee of [1n, 3n, 19n, 10n ** 18n + 7n]) {
-      it(`fee ${fee}: one request answered by two modelers pays out exactly ${fee}, market ends at 0`, async function () {
+    /*
+     * One request answered by two modelers: one point each of two, so each reward is floor(pool / 2) and an
+     * odd pool leaves one unit of dust to the platform. Computed by hand from the split and the reward rule.
+     */
+    const CASES = [
+      { fee: 1n, share: 0n, reward: 0n, dust: 1n }, // pool 1
+      { fee: 3n, share: 0n, reward: 1n, dust: 1n }, // pool 3
+      { fee: 19n, share: 0n, reward: 9n, dust: 1n }, // pool 19
+      { fee: 20n, share: 1n, reward: 8n, dust: 1n }, // pool 17
+      { fee: 10n ** 18n + 7n, share: 5n * 10n ** 16n, reward: 425n * 10n ** 15n + 3n, dust: 1n }, // pool 85e16 + 7
+      { fee: 10n ** 18n + 8n, share: 5n * 10n ** 16n, reward: 425n * 10n ** 15n + 4n, dust: 0n }, // pool 85e16 + 8
+    ];
+    for (const { fee, share, reward, dust } of CASES) {
+      it(`fee ${fee}: rewards ${reward} + ${reward}, shares ${share}, dust ${dust} to the platform, market ends at 0`, async function () {
         const f = await loadFixture(activeFixture);
         const market = await f.market.getAddress();
+        expect(feeShare(fee)).to.equal(share);
+        expect(poolOf(fee)).to.equal(2n * reward + dust);
+        expect(rewardOf(fee, 1n, 2n)).to.equal(reward);
         await f.market.connect(f.challengeAdmin).setFee(1, fee);
         const [req] = await makeRequests(f, 1, fee);
         await answerAs(f, 0, req);
@@ -532,25 +579,30 @@ describe("InferenceMarket claims", function () {
         expect(await f.token.balanceOf(market)).to.equal(fee);
 
         await time.increaseTo(CLAIMS_OPEN.e1);
-        const before = await f.token.balanceOf(market);
-        for (const m of f.listed.slice(0, 2)) await f.market.claimRewards(1, m.address, [E1]);
+        for (const m of f.listed.slice(0, 2)) {
+          const tx = f.market.claimRewards(1, m.address, [E1]);
+          await expect(tx).to.emit(f.market, "RewardsClaimed").withArgs(1, m.address, [E1], reward);
+          await expect(tx).to.changeTokenBalances(f.token, [m, f.market], [reward, -reward]);
+        }
+        const recipients = [f.creator, f.challengeAdmin, f.treasury];
         for (const kind of [Kind.Creator, Kind.Admin, Kind.Platform]) {
-          // A zero share (fees below 20 units) has nothing to claim.
-          if (feeShare(fee) === 0n) {
-            const recipient = [f.creator, f.challengeAdmin, f.treasury][kind].address;
+          const amount = kind === Kind.Platform ? share + dust : share;
+          // A zero share (fees below 20 units) has nothing to claim, unless the platform has dust.
+          if (amount === 0n) {
             await expect(f.market.claimFees(1, kind, [E1]))
               .to.be.revertedWithCustomError(f.market, "MarketNothingToClaim")
-              .withArgs(1n, recipient, E1);
+              .withArgs(1n, recipients[kind].address, E1);
           } else {
-            await f.market.claimFees(1, kind, [E1]);
+            await expect(f.market.claimFees(1, kind, [E1])).to.changeTokenBalances(
+              f.token,
+              [recipients[kind], f.market],
+              [amount, -amount],
+            );
           }
         }
-        const creator = await f.token.balanceOf(f.creator.address);
-        const treasury = await f.token.balanceOf(f.treasury.address);
-        expect(creator).to.equal(feeShare(fee));
-        expect(await f.token.balanceOf(f.challengeAdmin.address)).to.equal(feeShare(fee));
-        expect(treasury).to.equal(feeShare(fee));
-        expect(before - (await f.token.balanceOf(market))).to.equal(fee);
+        expect(await f.token.balanceOf(f.creator.address)).to.equal(share);
+        expect(await f.token.balanceOf(f.challengeAdmin.address)).to.equal(share);
+        expect(await f.token.balanceOf(f.treasury.address)).to.equal(share + dust);
         expect(await f.token.balanceOf(market)).to.equal(0n);
       });
     }

@@ -359,10 +359,11 @@ describe("InferenceMarket evict", function () {
       // points A 5, B 4, C 0, D 10, E 10 = 29.
       const pool = (10n * FEE * 8_500n) / 10_000n;
       const amount = (pool * 4n) / 29n;
+      expect(await f.market.pointsOf(1, f.B.address, E1)).to.equal(4n);
       expect(await f.market.claimableReward(1, f.B.address, E1)).to.equal(amount);
       await time.setNextBlockTimestamp(DATES.e1ClaimsOpen);
       const tx = f.market.connect(f.stranger).claimRewards(1, f.B.address, [E1]);
-      await expect(tx).to.emit(f.market, "RewardClaimed").withArgs(1, f.B.address, E1, 4, amount);
+      await expect(tx).to.emit(f.market, "RewardsClaimed").withArgs(1, f.B.address, [E1], amount);
       await expect(tx).to.changeTokenBalances(f.token, [f.B, f.hosts[1], f.market], [amount, 0n, -amount]);
     });
   });

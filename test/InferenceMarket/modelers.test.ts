@@ -205,11 +205,12 @@ describe("InferenceMarket modelers", () => {
         const modeler = modelers[i].address;
         const reward = await market.claimableReward(1, modeler, E1);
         expect(reward).to.be.greaterThan(0n);
+        expect(await market.pointsOf(1, modeler, E1)).to.equal(2n);
         const before = await token.balanceOf(modeler);
         // sent by the host: the modeler is paid all the same
         await expect(market.connect(sender).claimRewards(1, modeler, [E1]))
-          .to.emit(market, "RewardClaimed")
-          .withArgs(1n, modeler, E1, 2n, reward);
+          .to.emit(market, "RewardsClaimed")
+          .withArgs(1n, modeler, [E1], reward);
         expect(await token.balanceOf(modeler)).to.equal(before + reward);
       }
       expect(await Promise.all(hostAddrs.map((a) => token.balanceOf(a)))).to.deep.equal(hostsBefore);

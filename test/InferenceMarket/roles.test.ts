@@ -408,8 +408,9 @@ describe("InferenceMarket pausing", () => {
         (FEE * 500n) / 10_000n,
       ];
       await time.setNextBlockTimestamp(DATES.e1ClaimsOpen);
+      expect(await f.market.pointsOf(1, f.modelers[0].address, E1)).to.equal(1n);
       const tx = await f.market.connect(f.stranger).claimRewards(1, f.modelers[0].address, [E1]);
-      await expect(tx).to.emit(f.market, "RewardClaimed").withArgs(1n, f.modelers[0].address, E1, 1n, pool);
+      await expect(tx).to.emit(f.market, "RewardsClaimed").withArgs(1n, f.modelers[0].address, [E1], pool);
       await expect(tx).to.changeTokenBalances(f.token, [f.modelers[0], f.market], [pool, -pool]);
       const kinds: [FeeRecipient, HardhatEthersSigner, bigint][] = [
         [FeeRecipient.Creator, f.creator, creatorShare],

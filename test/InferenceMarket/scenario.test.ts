@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { reset, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { ContractTransactionResponse } from "ethers";
 import { activeFixture, requestOf, DATES, E1, FEE, TIME } from "../fixtures";
 import { utc } from "../../sdk/time";
 
@@ -17,10 +18,10 @@ import { utc } from "../../sdk/time";
  *
  * The model below is plain bigint arithmetic over what the test did: per epoch the settled fees (fee of each
  * request with at least one answer in time), the points of each modeler, the three 5% shares (floor) and the
- * pool (the rest). A reward is the modeler's share of the pool, pool * points / totalPoints; so that no unit
- * is lost the claims are cumulative floors: a claim pays floor(pool * (paid + p) / T) - floor(pool * paid / T)
- * where `paid` counts the points claimed before it (the first claim of an epoch pays exactly the floor of its
- * share, the last one takes what remains).
+ * pool (the rest). A reward is the modeler's share of the pool floored, floor(pool * points / totalPoints),
+ * whoever claims first; the dust the floors leave, pool - sum of the rewards, goes to the platform's share.
+ * An epoch's totals are stored once (EpochFinalized): by an explicit finalize, or by its first reward claim or
+ * platform fee claim; the model records which action did it and the test checks the event came exactly then.
  */
 
 const E2 = E1 + 1n;
@@ -46,13 +47,14 @@ interface ModelRequest {
 
 interface ModelEpoch {
   requests: bigint;
+  listId: bigint;
   settled: bigint;
   points: Map<string, bigint>;
   totalPoints: bigint;
-  pointsPaid: bigint;
   rewardsPaid: bigint;
   rewardClaimed: Set<string>;
   feesClaimed: Set<number>;
+  finalized: boolean;
 }
 
 /** The money of the scenario, computed from the actions alone. */
@@ -70,23 +72,25 @@ class Model {
     if (!m) {
       m = {
         requests: 0n,
+        listId: 0n,
         settled: 0n,
         points: new Map(),
         totalPoints: 0n,
-        pointsPaid: 0n,
         rewardsPaid: 0n,
         rewardClaimed: new Set(),
         feesClaimed: new Set(),
+        finalized: false,
       };
       this.epochs.set(e, m);
     }
     return m;
   }
 
-  made(id: bigint, requester: string, createdAt: bigint) {
+  made(id: bigint, requester: string, createdAt: bigint, listId: bigint) {
     const epoch = createdAt / TIME.epochLength;
     this.requests.set(id, { id, fee: this.fee, epoch, requester, answeredBy: new Set(), refunded: false });
     this.epoch(epoch).requests += 1n;
+    this.epoch(epoch).listId = listId;
     this.paidIn += this.fee;
   }
 
@@ -120,19 +124,42 @@ class Model {
     return this.epoch(e).settled - 3n * this.share(e);
   }
 
-  /** What the next claim of `modeler` for `e` pays (0 once claimed or without points). */
+  /** The floored share of the pool `points` earn in `e`. */
+  floor(e: bigint, points: bigint) {
+    const total = this.epoch(e).totalPoints;
+    return total === 0n ? 0n : (this.pool(e) * points) / total;
+  }
+
+  /** What `modeler`'s claim for `e` pays (0 once claimed or without points). */
   reward(e: bigint, modeler: string) {
-    const m = this.epoch(e);
     const p = this.points(e, modeler);
-    if (p === 0n || m.rewardClaimed.has(modeler)) return 0n;
-    const pool = this.pool(e);
-    return (pool * (m.pointsPaid + p)) / m.totalPoints - (pool * m.pointsPaid) / m.totalPoints;
+    if (p === 0n || this.epoch(e).rewardClaimed.has(modeler)) return 0n;
+    return this.floor(e, p);
+  }
+
+  /** The pool units the floored rewards of every modeler with points leave. */
+  dust(e: bigint) {
+    let rewards = 0n;
+    for (const p of this.epoch(e).points.values()) rewards += this.floor(e, p);
+    return this.pool(e) - rewards;
+  }
+
+  /** A fee share of `e` for `kind`: the platform's takes the dust. */
+  feeShare(e: bigint, kind: number) {
+    return kind === Kind.Platform ? this.share(e) + this.dust(e) : this.share(e);
+  }
+
+  /** Marks `e` finalized; true if this action is the one that finalizes it. */
+  finalize(e: bigint) {
+    const m = this.epoch(e);
+    const first = !m.finalized;
+    m.finalized = true;
+    return first;
   }
 
   claimReward(e: bigint, modeler: string) {
     const amount = this.reward(e, modeler);
     const m = this.epoch(e);
-    m.pointsPaid += this.points(e, modeler);
     m.rewardsPaid += amount;
     m.rewardClaimed.add(modeler);
     this.rewardsOut += amount;
@@ -140,9 +167,8 @@ class Model {
   }
 
   claimFee(e: bigint, kind: number) {
-    const m = this.epoch(e);
-    m.feesClaimed.add(kind);
-    const amount = this.share(e);
+    const amount = this.feeShare(e, kind);
+    this.epoch(e).feesClaimed.add(kind);
     this.feesOut += amount;
     return amount;
   }
@@ -153,19 +179,23 @@ class Model {
     return sum;
   }
 
+  /** The rewards not yet claimed: the pools less the rewards paid and less the dust, which is the platform's. */
   unclaimedPools() {
     let sum = 0n;
-    for (const e of this.epochs.keys()) sum += this.pool(e) - this.epoch(e).rewardsPaid;
+    for (const [e, m] of this.epochs) {
+      for (const [modeler, p] of m.points) if (!m.rewardClaimed.has(modeler)) sum += this.floor(e, p);
+    }
     return sum;
   }
 
+  /** The fee shares not yet claimed, the platform's with the dust. */
   unclaimedShares() {
     let sum = 0n;
-    for (const [e, m] of this.epochs) for (const k of KINDS) if (!m.feesClaimed.has(k)) sum += this.share(e);
+    for (const [e, m] of this.epochs) for (const k of KINDS) if (!m.feesClaimed.has(k)) sum += this.feeShare(e, k);
     return sum;
   }
 
-  /** The market's balance: escrowed fees + unclaimed pools + unclaimed fee shares. */
+  /** The market's balance: escrowed fees + unclaimed pools + unclaimed fee shares (with the dust). */
   balance() {
     return this.escrowed() + this.unclaimedPools() + this.unclaimedShares();
   }
@@ -195,7 +225,7 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
     expect(r.createdAt).to.equal(t);
     expect(r.key.fee).to.equal(model.fee);
     expect(before - (await balanceOf(user))).to.equal(model.fee);
-    model.made(r.id, user.address, t);
+    model.made(r.id, user.address, t, BigInt(r.key.listId));
     reqs[name] = r;
     return r;
   }
@@ -246,25 +276,38 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
     model.refunded(r.id);
   }
 
+  /** The EpochFinalized events of `tx`, as [challengeId, epoch, listId, points, rewardDust]. */
+  async function finalizedBy(tx: Promise<ContractTransactionResponse>) {
+    const receipt = await (await tx).wait();
+    return receipt!.logs
+      .map((l) => f.market.interface.parseLog(l))
+      .filter((e) => e?.name === "EpochFinalized")
+      .map((e) => [...e!.args]);
+  }
+
+  /** The EpochFinalized event the model expects for `e`. */
+  function finalizedEvent(e: bigint) {
+    const m = model.epoch(e);
+    return [1n, e, m.listId, m.totalPoints, model.dust(e)];
+  }
+
   /** Claims `modeler`'s rewards for `epochs` (sent by `sender`) and checks the payout against the model. */
   async function claimRewards(modeler: HardhatEthersSigner, epochs: bigint[], sender: HardhatEthersSigner) {
     const expected = epochs.map((e) => model.reward(e, modeler.address));
     for (const [i, e] of epochs.entries()) {
-      // Within one unit of the modeler's exact share of the pool.
-      const m = model.epoch(e);
-      const exact = (model.pool(e) * model.points(e, modeler.address)) / m.totalPoints;
-      expect(expected[i] - exact).to.be.oneOf([0n, 1n]);
       expect(await f.market.claimableReward(1, modeler.address, e)).to.equal(expected[i]);
     }
     const sum = expected.reduce((a, b) => a + b, 0n);
     const before = await balanceOf(modeler);
     const tx = f.market.connect(sender).claimRewards(1, modeler.address, epochs);
-    for (const [i, e] of epochs.entries()) {
-      await expect(tx)
-        .to.emit(f.market, "RewardClaimed")
-        .withArgs(1, modeler.address, e, model.points(e, modeler.address), expected[i]);
+    // The claim finalizes each epoch nobody finalized yet, and only those.
+    const finalizing = epochs.filter((e) => !model.epoch(e).finalized).map(finalizedEvent);
+    await expect(tx).to.emit(f.market, "RewardsClaimed").withArgs(1, modeler.address, epochs, sum);
+    for (const e of epochs) {
+      model.finalize(e);
       model.claimReward(e, modeler.address);
     }
+    expect(await finalizedBy(tx)).to.deep.equal(finalizing);
     const got = (await balanceOf(modeler)) - before;
     expect(got).to.equal(sum);
     received.set(modeler.address, (received.get(modeler.address) ?? 0n) + got);
@@ -273,13 +316,18 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
 
   async function claimFees(kind: number, epochs: bigint[], sender: HardhatEthersSigner) {
     const recipient = [f.creator, f.challengeAdmin, f.treasury][kind];
-    const expected = epochs.map((e) => model.share(e));
+    const expected = epochs.map((e) => model.feeShare(e, kind));
     const before = await balanceOf(recipient);
     const tx = f.market.connect(sender).claimFees(1, kind, epochs);
+    // Only the platform's claim needs the totals (its share takes the dust): it finalizes, the others never do.
+    const finalizing =
+      kind === Kind.Platform ? epochs.filter((e) => !model.epoch(e).finalized).map(finalizedEvent) : [];
     for (const [i, e] of epochs.entries()) {
       await expect(tx).to.emit(f.market, "FeesClaimed").withArgs(1, recipient.address, e, kind, expected[i]);
+      if (kind === Kind.Platform) model.finalize(e);
       model.claimFee(e, kind);
     }
+    expect(await finalizedBy(tx)).to.deep.equal(finalizing);
     const got = (await balanceOf(recipient)) - before;
     expect(got).to.equal(expected.reduce((a, b) => a + b, 0n));
     received.set(recipient.address, (received.get(recipient.address) ?? 0n) + got);
@@ -295,8 +343,11 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
       expect(figures.requests, `${label}: requests of ${e}`).to.equal(m.requests);
       expect(figures.settledFees, `${label}: settled fees of ${e}`).to.equal(m.settled);
       expect(figures.points, `${label}: points of ${e}`).to.equal(m.totalPoints);
-      expect(figures.pointsPaid, `${label}: points paid of ${e}`).to.equal(m.pointsPaid);
       expect(figures.pool, `${label}: pool of ${e}`).to.equal(model.pool(e));
+      expect(figures.rewardDust, `${label}: dust of ${e}`).to.equal(model.dust(e));
+      expect(figures.platformShare, `${label}: platform share of ${e}`).to.equal(model.feeShare(e, Kind.Platform));
+      expect(figures.listId, `${label}: list of ${e}`).to.equal(m.listId);
+      expect(figures.finalized, `${label}: ${e} finalized`).to.equal(m.finalized);
       for (const modeler of M) {
         expect(await f.market.pointsOf(1, modeler.address, e), `${label}: points of a modeler in ${e}`).to.equal(
           model.points(e, modeler.address),
@@ -304,7 +355,7 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
         expect(await f.market.claimableReward(1, modeler.address, e)).to.equal(model.reward(e, modeler.address));
       }
       for (const k of KINDS) {
-        expect(await f.market.claimableFees(1, k, e)).to.equal(m.feesClaimed.has(k) ? 0n : model.share(e));
+        expect(await f.market.claimableFees(1, k, e)).to.equal(m.feesClaimed.has(k) ? 0n : model.feeShare(e, k));
       }
     }
   }
@@ -388,6 +439,11 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
     const e1 = model.epoch(E1);
     expect(e1.settled).to.equal(5n * FEE); // r1, r2, r4, r5, r6
     expect(e1.totalPoints).to.equal(12n); // M0 4, M1 3, M2 3, M3 2, M4 0
+    // Pool 5 FEE - 3 * 0.25 FEE = 4.25 FEE: 17/12, 12.75/12 (twice) and 8.5/12 FEE floor to ...666, 1.0625 FEE
+    // and ...333, one unit short of the pool.
+    expect(model.floor(E1, 4n)).to.equal(1_416_666_666_666_666_666n);
+    expect(model.floor(E1, 2n)).to.equal(708_333_333_333_333_333n);
+    expect(model.dust(E1)).to.equal(1n);
     expect(model.escrowed()).to.equal(0n);
     await checkpoint("after E1");
   });
@@ -451,14 +507,23 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
     await late("r12", M3, t12 + 601n);
   });
 
-  it("checkpoint after E2: the expired request r9 is still escrowed", async function () {
-    await time.increaseTo(at("2026-12-10T00:10:00Z")); // E2 final
+  it("checkpoint after E2, finalized by the keeper at its final time: the expired request r9 is still escrowed", async function () {
+    const e2FinalAt = at("2026-12-10T00:10:00Z");
+    await time.increaseTo(e2FinalAt - 1n);
     const e2 = model.epoch(E2);
     expect(e2.settled).to.equal(FEE + 4n * FEE2); // r7 at the old fee, r8, r10, r11, r12 at the new one
     expect(e2.requests).to.equal(6n);
+    expect(e2.totalPoints).to.equal(13n); // M0 3, M1 4, M3 2, M5 3, M6 1
+    // Pool 5_047_530_830_197_530_830 over 3, 4, 2, 3, 1 of 13 floors to rewards 4 units short of it.
+    expect(model.dust(E2)).to.equal(4n);
     expect(model.escrowed()).to.equal(FEE2);
     expect((await f.market.requestState(reqs.r9.id)).status).to.equal(3); // Expired
-    await checkpoint("after E2");
+    await checkpoint("after E2, before its finalization");
+    await time.setNextBlockTimestamp(e2FinalAt);
+    const tx = f.market.connect(f.keeper).finalize(1, E2);
+    await expect(tx).to.emit(f.market, "EpochFinalized").withArgs(...finalizedEvent(E2));
+    expect(model.finalize(E2)).to.equal(true);
+    await checkpoint("after E2's finalization");
   });
 
   it("E3 (list 2 still): answers, a refund, a slow answer refused; E2's claims open on Fri 2026-12-11", async function () {
@@ -492,6 +557,8 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
     const e3 = model.epoch(E3);
     expect(e3.settled).to.equal(2n * FEE2);
     expect(e3.requests).to.equal(3n);
+    // Pool 2_098_765_415_098_765_415 in thirds (M0, M5, M1): 2 units of dust.
+    expect(model.dust(E3)).to.equal(2n);
     await checkpoint("after E3");
   });
 
@@ -508,10 +575,12 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
     await claimRewards(M3, [E1, E2], f.stranger);
     await checkpoint("M3 claimed");
     await claimRewards(M6, [E2], M6);
-    await claimRewards(M0, [E2, E3], M0);
-    await claimRewards(M2, [E1], f.stranger);
+    // Nobody finalized E3 yet: the platform's claim does, before any modeler's.
+    expect(model.epoch(E3).finalized).to.equal(false);
     await claimFees(Kind.Platform, [E1, E2, E3], f.stranger);
     await checkpoint("platform claimed");
+    await claimRewards(M0, [E2, E3], M0);
+    await claimRewards(M2, [E1], f.stranger);
     await claimRewards(M5, [E2, E3], f.stranger);
     await claimRewards(M1, [E3], M1);
     await claimFees(Kind.Creator, [E2, E3], f.creator);
@@ -521,11 +590,12 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
     expect(model.escrowed()).to.equal(FEE2);
     await refund("r9", f.stranger, at("2026-12-18T00:30:00Z"));
 
-    // Every pool was paid out exactly; nothing is left to claim.
+    // Every pool was paid out exactly, the rewards and the platform's dust; nothing is left to claim.
     for (const e of EPOCHS) {
       const m = model.epoch(e);
-      expect(m.rewardsPaid, `pool of ${e}`).to.equal(model.pool(e));
-      expect(m.pointsPaid).to.equal(m.totalPoints);
+      expect(m.rewardsPaid + model.dust(e), `pool of ${e}`).to.equal(model.pool(e));
+      expect(m.rewardClaimed.size).to.equal(m.points.size);
+      expect(m.finalized).to.equal(true);
       for (const modeler of M) expect(await f.market.claimableReward(1, modeler.address, e)).to.equal(0);
       for (const k of KINDS) expect(await f.market.claimableFees(1, k, e)).to.equal(0);
     }
@@ -562,8 +632,9 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
     expect(received.get(M[4].address) ?? 0n).to.equal(0);
     expect(model.points(E2, M[6].address)).to.equal(1n);
     expect(model.points(E2, M[2].address) + model.points(E3, M[2].address)).to.equal(0n);
-    // Each fee recipient got floor(settled * 5%) per epoch.
+    // Each fee recipient got floor(settled * 5%) per epoch, and the treasury the dust too: 1 + 4 + 2 units.
     const sharesSum = EPOCHS.reduce((a, e) => a + (model.epoch(e).settled * SHARE_BPS) / BPS, 0n);
-    for (const r of [f.creator, f.challengeAdmin, f.treasury]) expect(received.get(r.address)).to.equal(sharesSum);
+    for (const r of [f.creator, f.challengeAdmin]) expect(received.get(r.address)).to.equal(sharesSum);
+    expect(received.get(f.treasury.address)).to.equal(sharesSum + 7n);
   });
 });

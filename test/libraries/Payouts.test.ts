@@ -14,12 +14,6 @@ async function harnessFixture() {
   return { harness };
 }
 
-/** All orderings of `items`. */
-function permutations<T>(items: T[]): T[][] {
-  if (items.length <= 1) return [items];
-  return items.flatMap((x, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [x, ...rest]));
-}
-
 describe("Payouts (library)", () => {
   describe("split(shares, amount)", () => {
     it("with the default 500/500/500 bps: four parts sum to the amount, shares are floors, the pool takes the rest", async () => {
@@ -105,7 +99,8 @@ describe("Payouts (library)", () => {
     });
   });
 
-  describe("reward(pool, pointsPaid, points, totalPoints)", () => {
+  describe("reward(pool, points, totalPoints)", () => {
+    /** Each case lists every modeler's points in one epoch; their sum is the epoch's total. */
     const CASES: { pool: bigint; points: bigint[] }[] = [
       { pool: 1n, points: [1n, 1n, 1n] },
       { pool: 1n, points: [2n, 5n, 1n] },
@@ -117,43 +112,55 @@ describe("Payouts (library)", () => {
       { pool: 2n ** 128n - 1n, points: [3n, 10n, 999n] },
       { pool: 100n, points: [1n, 2n] },
       { pool: 0n, points: [4n, 1n, 2n] },
+      { pool: 115n, points: [7n, 3n, 1n] },
+      { pool: 9n, points: [1n, 1n, 1n, 1n, 1n, 1n, 1n, 1n, 1n, 2n] },
     ];
 
     for (const { pool, points } of CASES) {
-      it(`pool ${pool} over points [${points.join(", ")}]: every claim order pays exactly the pool, each within 1 of its share`, async () => {
+      it(`pool ${pool} over points [${points.join(", ")}]: each reward is its floored share, the dust is below the number of modelers`, async () => {
         const { harness } = await loadFixture(harnessFixture);
         const total = points.reduce((a, b) => a + b, 0n);
-        const orders = permutations(points.map((_, i) => i));
-        expect(orders.length).to.equal([1, 1, 2, 6, 24][points.length]);
-        for (const order of orders) {
-          // Walk the claims in this order, each seeing the points already paid.
-          const calls: Promise<bigint>[] = [];
-          let paid = 0n;
-          for (const i of order) {
-            calls.push(harness.reward(pool, paid, points[i], total));
-            paid += points[i];
-          }
-          const rewards = await Promise.all(calls);
-          const sum = rewards.reduce((a, b) => a + b, 0n);
-          expect(sum, `order ${order}`).to.equal(pool);
-          order.forEach((i, k) => {
-            const exact = pool * points[i]; // the share, times total
-            const diff = rewards[k] * total - exact;
-            expect(diff < 0n ? -diff : diff, `claimer ${i} in order ${order}`).to.be.lessThan(total);
-          });
-        }
+        const rewards = await Promise.all(points.map((p) => harness.reward(pool, p, total)));
+        rewards.forEach((reward, i) => {
+          expect(reward, `modeler ${i}`).to.equal((pool * points[i]) / total);
+          // The floor: at most the exact share, and less than one unit below it.
+          expect(reward * total).to.be.at.most(pool * points[i]);
+          expect((reward + 1n) * total).to.be.greaterThan(pool * points[i]);
+        });
+        const dust = pool - rewards.reduce((a, b) => a + b, 0n);
+        expect(dust).to.be.at.least(0n);
+        expect(dust).to.be.lessThan(BigInt(points.length));
       });
     }
 
-    it("a single claimer of every point takes the whole pool; zero points take nothing", async () => {
+    it("worked examples: the dust is what the floors leave of the pool", async () => {
       const { harness } = await loadFixture(harnessFixture);
-      expect(await harness.reward(10n ** 18n + 7n, 0n, 13n, 13n)).to.equal(10n ** 18n + 7n);
-      expect(await harness.reward(7n, 0n, 1n, 1n)).to.equal(7n);
-      expect(await harness.reward(7n, 3n, 0n, 5n)).to.equal(0n);
-      // Worked example: pool 7 over points 1,1,1 pays 2, 2, 3 in claim order (the last takes the remainder).
-      expect(await harness.reward(7n, 0n, 1n, 3n)).to.equal(2n);
-      expect(await harness.reward(7n, 1n, 1n, 3n)).to.equal(2n);
-      expect(await harness.reward(7n, 2n, 1n, 3n)).to.equal(3n);
+      // Pool 7 over 1, 1, 1: 2 to each of the three, dust 1.
+      expect(await harness.reward(7n, 1n, 3n)).to.equal(2n);
+      // Pool 115 over 7, 3, 1 (of 11): 805/11, 345/11 and 115/11 floor to 73, 31 and 10, dust 1.
+      expect(await harness.reward(115n, 7n, 11n)).to.equal(73n);
+      expect(await harness.reward(115n, 3n, 11n)).to.equal(31n);
+      expect(await harness.reward(115n, 1n, 11n)).to.equal(10n);
+      // Pool 9 over nine modelers of 1 point and one of 2 (of 11): 0 to each of the nine and 1, dust 8, the
+      // largest dust of a full list is still fewer units than its ten modelers.
+      expect(await harness.reward(9n, 1n, 11n)).to.equal(0n);
+      expect(await harness.reward(9n, 2n, 11n)).to.equal(1n);
+    });
+
+    it("a single modeler with every point takes the whole pool; zero points take nothing", async () => {
+      const { harness } = await loadFixture(harnessFixture);
+      expect(await harness.reward(10n ** 18n + 7n, 13n, 13n)).to.equal(10n ** 18n + 7n);
+      expect(await harness.reward(7n, 1n, 1n)).to.equal(7n);
+      expect(await harness.reward(7n, 0n, 5n)).to.equal(0n);
+    });
+
+    it("cannot overflow at the bounds: a pool below 2^128 times points below 2^40", async () => {
+      const { harness } = await loadFixture(harnessFixture);
+      const pool = 2n ** 128n - 1n;
+      const most = 2n ** 40n - 1n;
+      expect(await harness.reward(pool, most, most)).to.equal(pool);
+      expect(await harness.reward(pool, most - 1n, most)).to.equal((pool * (most - 1n)) / most);
+      expect(await harness.reward(pool, 1n, most)).to.equal(pool / most);
     });
   });
 });
