@@ -11,6 +11,7 @@ import {
   type Signer,
 } from "ethers";
 import { ERC20Permit__factory, InferenceMarket__factory, type ERC20Permit, type InferenceMarket } from "../typechain-types";
+import type { IInferenceMarket } from "../typechain-types/contracts/InferenceMarket";
 import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog } from "../typechain-types/common";
 import { toRevertError } from "./errors";
 import { decodeText, encodeText } from "./text";
@@ -45,6 +46,9 @@ export interface RequestKey {
   listId: bigint;
   fee: bigint;
 }
+
+/** A key as the contract takes it: a RequestKey, or the fixtures' and ethers' looser form. */
+export type RequestKeyLike = IInferenceMarket.RequestKeyStruct;
 
 /** A request as its `RequestMade` event tells it. */
 export interface MadeRequest {
@@ -379,20 +383,20 @@ export class Market {
   }
 
   /** Returns the fee of a request nobody answered in time to its requester. Anyone may send it. */
-  refund(requestId: BigNumberish, key: RequestKey): Promise<Sent> {
+  refund(requestId: BigNumberish, key: RequestKeyLike): Promise<Sent> {
     return this.execute(this.contract.refund, [requestId, key]);
   }
 
   // ------------------------------------------------------------------ hosts
 
   /** Answers a request for the modeler at `index` of its list; `output` is text or raw bytes. */
-  answer(requestId: BigNumberish, key: RequestKey, index: number, output: string | Uint8Array): Promise<Sent> {
+  answer(requestId: BigNumberish, key: RequestKeyLike, index: number, output: string | Uint8Array): Promise<Sent> {
     return this.execute(this.contract.answer, [requestId, key, index, toBytes(output)]);
   }
 
   /** Answers several requests in one transaction, all or nothing. */
   answerBatch(
-    items: readonly { requestId: BigNumberish; key: RequestKey; index: number; output: string | Uint8Array }[],
+    items: readonly { requestId: BigNumberish; key: RequestKeyLike; index: number; output: string | Uint8Array }[],
   ): Promise<Sent> {
     const answers = items.map((a) => ({ requestId: a.requestId, key: a.key, index: a.index, output: toBytes(a.output) }));
     return this.execute(this.contract.answerBatch, [answers]);
