@@ -82,6 +82,15 @@ export interface AnswerRecord {
   txHash: string;
 }
 
+export interface RequestState {
+  status: RequestStatus;
+  /** Zero once refunded. */
+  createdAt: bigint;
+  deadline: bigint;
+  /** List positions that answered. */
+  answered: number[];
+}
+
 export interface ListMember {
   index: number;
   modeler: string;
@@ -152,7 +161,6 @@ export const DEFAULT_MAX_RANGE = 2_000;
 const PERMIT_LIFETIME = 3_600n;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const popcount = (mask: bigint) => mask.toString(2).replace(/0/g, "").length;
 const sameAddress = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 const toBytes = (data: string | Uint8Array) => (typeof data === "string" ? encodeText(data) : data);
 
@@ -290,6 +298,32 @@ export class Market {
     return { listId: 0n, activationEpoch: 0n, members: [] };
   }
 
+  // ------------------------------------------------------------------ requests
+
+  /** Where a request stands, with the list positions that answered it. */
+  async requestState(requestId: BigNumberish): Promise<RequestState> {
+    const [status, createdAt, deadline, mask] = await this.contract.requestState(requestId);
+    const answered = [...mask.toString(2)].reverse().flatMap((bit, i) => (bit === "1" ? [i] : []));
+    return { status: Number(status) as RequestStatus, createdAt, deadline, answered };
+  }
+
+  /**
+   * A request by id, read from its `RequestMade` event in the block of its creation (found from its time,
+   * searching from `fromBlock`, e.g. the deployment's start block). Refunded requests are gone.
+   */
+  async findRequest(requestId: BigNumberish, fromBlock = 0): Promise<MadeRequest> {
+    const { status, createdAt } = await this.requestState(requestId);
+    if (status === RequestStatus.None) throw new Error(`request ${requestId} does not exist`);
+    if (status === RequestStatus.Refunded) throw new Error(`request ${requestId} was refunded`);
+    const block = await this.blockAt(createdAt, fromBlock);
+    // Chains with several blocks per second put it in one of the next few blocks of the same second.
+    const toBlock = Math.min(block + DEFAULT_MAX_RANGE - 1, await this.provider.getBlockNumber());
+    const logs = await this.contract.queryFilter(this.contract.filters.RequestMade(requestId), block, toBlock);
+    const [made] = await this.parseRequests(logs);
+    if (!made) throw new Error(`no RequestMade event for request ${requestId} in blocks ${block}..${toBlock}`);
+    return made;
+  }
+
   // ------------------------------------------------------------------ users
 
   /**
@@ -368,15 +402,11 @@ export class Market {
     const expected = members.filter((m) => !m.evicted && m.host !== ZeroAddress && m.optedInAt <= request.createdAt).length;
     const enough = mode === "deadline" ? Infinity : Math.min(expected, typeof mode === "object" ? mode.first : expected);
     for (;;) {
-      const [status, , , mask] = await this.contract.requestState(request.requestId);
-      const done =
-        status === BigInt(RequestStatus.Refunded) ||
-        popcount(mask) >= enough ||
-        (await this.now()) > request.deadline;
+      const { status, answered } = await this.requestState(request.requestId);
+      const done = status === RequestStatus.Refunded || answered.length >= enough || (await this.now()) > request.deadline;
       if (done) {
         const answers = await this.answersOf(request.requestId, request.blockNumber);
-        const [finalStatus] = await this.contract.requestState(request.requestId);
-        return { status: Number(finalStatus) as RequestStatus, answers, expected };
+        return { status: (await this.requestState(request.requestId)).status, answers, expected };
       }
       await sleep(options.pollMs ?? 1_000);
     }
@@ -425,10 +455,10 @@ export class Market {
         (m) => sameAddress(m.host, host) && !m.evicted && m.optedInAt <= r.createdAt,
       );
       if (mine.length === 0) continue;
-      const [status, , , mask] = await this.contract.requestState(r.requestId);
-      if (status !== BigInt(RequestStatus.Open) && status !== BigInt(RequestStatus.Answered)) continue;
+      const { status, answered } = await this.requestState(r.requestId);
+      if (status !== RequestStatus.Open && status !== RequestStatus.Answered) continue;
       for (const m of mine) {
-        if ((mask & (1n << BigInt(m.index))) === 0n) open.push({ ...r, index: m.index, modeler: m.modeler });
+        if (!answered.includes(m.index)) open.push({ ...r, index: m.index, modeler: m.modeler });
       }
     }
     return open.sort((a, b) => (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : 0));
@@ -440,8 +470,7 @@ export class Market {
     const expired: MadeRequest[] = [];
     for (const r of await this.requestsMade(options)) {
       if (r.deadline >= now) continue;
-      const [status] = await this.contract.requestState(r.requestId);
-      if (status === BigInt(RequestStatus.Expired)) expired.push(r);
+      if ((await this.requestState(r.requestId)).status === RequestStatus.Expired) expired.push(r);
     }
     return expired;
   }

@@ -146,6 +146,33 @@ describe("sdk/market requests", () => {
     });
   });
 
+  describe("requestState and findRequest", () => {
+    it("give the answered positions and find a request's event from its id", async () => {
+      const { as, users, hosts, stranger } = await loadFixture(sdkFixture);
+      await as(users[0]).request(1, "first");
+      const r = await as(users[1]).request(1, WALLET);
+      await as(hosts[4]).answer(r.requestId, r.key, 4, "1");
+      await as(hosts[1]).answer(r.requestId, r.key, 1, "1");
+      const market = as(stranger);
+      expect(await market.requestState(r.requestId)).to.deep.equal({
+        status: RequestStatus.Answered,
+        createdAt: r.createdAt,
+        deadline: r.deadline,
+        answered: [1, 4],
+      });
+      expect(await market.findRequest(r.requestId)).to.deep.equal(r);
+      await expect(market.findRequest(3)).to.be.rejectedWith("request 3 does not exist");
+    });
+
+    it("refuse a refunded request", async () => {
+      const { as, users } = await loadFixture(sdkFixture);
+      const r = await as(users[0]).request(1, "x");
+      await time.increaseTo(r.deadline + 1n);
+      await as(users[0]).refund(r.requestId, r.key);
+      await expect(as(users[0]).findRequest(r.requestId)).to.be.rejectedWith("request 1 was refunded");
+    });
+  });
+
   describe("answerBatch", () => {
     it("answers several requests in one transaction", async () => {
       const { as, users, hosts, market } = await loadFixture(sdkFixture);
