@@ -53,11 +53,7 @@ contract EpochsHarness {
         s.validate();
     }
 
-    function reward(uint256 pool, uint256 pointsPaid, uint256 points, uint256 totalPoints)
-        external
-        pure
-        returns (uint256)
-    {
-        return Payouts.reward(pool, pointsPaid, points, totalPoints);
+    function reward(uint256 pool, uint256 points, uint256 totalPoints) external pure returns (uint256) {
+        return Payouts.reward(pool, points, totalPoints);
     }
 }
