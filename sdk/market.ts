@@ -553,8 +553,16 @@ export class Market {
   /** Pays `modeler` its rewards for `epochs`; anyone may send it. */
   async claimRewards(challengeId: BigNumberish, modeler: string, epochs: readonly bigint[]): Promise<Sent & { amount: bigint }> {
     const sent = await this.execute(this.contract.claimRewards, [challengeId, modeler, [...epochs]]);
-    const amount = this.eventsOf(sent, "RewardClaimed").reduce((sum, e) => sum + (e.amount as bigint), 0n);
-    return { ...sent, amount };
+    const [event] = this.eventsOf(sent, "RewardsClaimed");
+    return { ...sent, amount: event.amount as bigint };
+  }
+
+  /**
+   * Stores a finished epoch's totals (its points and the rewards' dust) once its final time has passed.
+   * Anyone may send it; the first claim of an epoch does it too.
+   */
+  finalize(challengeId: BigNumberish, epoch: BigNumberish): Promise<Sent> {
+    return this.execute(this.contract.finalize, [challengeId, epoch]);
   }
 
   /** Pays a fee share (creator, admin or platform) for `epochs`; anyone may send it. */
@@ -596,6 +604,7 @@ export class Market {
         points: figures.points,
         settledFees: figures.settledFees,
         pool: figures.pool,
+        finalized: figures.finalized,
       },
     };
   }

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { activeFixture, DATES, E1, FEE } from "../fixtures";
+import { activeFixture, DATES, E1, FEE, TIME } from "../fixtures";
 import { DAY, Market, RevertError, isoOf } from "../../sdk";
 
 /** E1 with two requests: modeler 0 answers both, modeler 1 one: 3 points, pool 1.7 FEE. */
@@ -18,6 +18,10 @@ async function claimsFixture() {
 
 const POOL = (2n * FEE * 85n) / 100n;
 const SHARE = (2n * FEE * 5n) / 100n;
+/** Rewards are floors of pool * points / 3; the unit they leave goes to the platform. */
+const REWARD0 = (POOL * 2n) / 3n;
+const REWARD1 = POOL / 3n;
+const DUST = POOL - REWARD0 - REWARD1;
 
 describe("sdk/market claims", () => {
   describe("claimable", () => {
@@ -26,16 +30,30 @@ describe("sdk/market claims", () => {
       const market = as(stranger);
       expect(await market.claimable(1, modelers[0].address, [E1 - 1n, E1])).to.deep.equal([
         { epoch: E1 - 1n, amount: 0n, claimsOpenAt: DATES.e1Start + DAY, open: false },
-        { epoch: E1, amount: (POOL * 2n) / 3n, claimsOpenAt: DATES.e1ClaimsOpen, open: false },
+        { epoch: E1, amount: REWARD0, claimsOpenAt: DATES.e1ClaimsOpen, open: false },
       ]);
-      expect((await market.claimable(1, "platform", [E1]))[0].amount).to.equal(SHARE);
+      expect((await market.claimable(1, "platform", [E1]))[0].amount).to.equal(SHARE + DUST);
+      expect(DUST).to.equal(1n);
       await time.increaseTo(DATES.e1ClaimsOpen);
       expect((await market.claimable(1, modelers[1].address, [E1]))[0]).to.deep.equal({
         epoch: E1,
-        amount: POOL / 3n,
+        amount: REWARD1,
         claimsOpenAt: DATES.e1ClaimsOpen,
         open: true,
       });
+    });
+  });
+
+  describe("finalize", () => {
+    it("stores the epoch's totals once it is final, and only once", async () => {
+      const { as, stranger, market } = await loadFixture(claimsFixture);
+      const sdk = as(stranger);
+      await expect(sdk.finalize(1, E1)).to.be.rejectedWith(RevertError, /^MarketEpochNotFinal\(epoch=2969, finalAt=2026-12-03T00:10:00Z/);
+      await time.increaseTo(DATES.e2Start + TIME.sla);
+      await sdk.finalize(1, E1);
+      const figures = await market.epochFigures(1, E1);
+      expect([figures.finalized, figures.points, figures.rewardDust]).to.deep.equal([true, 3n, DUST]);
+      await expect(sdk.finalize(1, E1)).to.be.rejectedWith(RevertError, `MarketEpochAlreadyFinalized(challengeId=1, epoch=${E1})`);
     });
   });
 
@@ -44,15 +62,16 @@ describe("sdk/market claims", () => {
       const { as, stranger, modelers, token, creator, challengeAdmin, treasury, market } = await loadFixture(claimsFixture);
       await time.increaseTo(DATES.e1ClaimsOpen);
       const sdk = as(stranger);
-      expect((await sdk.claimRewards(1, modelers[0].address, [E1])).amount).to.equal((POOL * 2n) / 3n);
-      expect((await sdk.claimRewards(1, modelers[1].address, [E1])).amount).to.equal(POOL - (POOL * 2n) / 3n);
-      for (const kind of ["creator", "admin", "platform"] as const) {
-        expect((await sdk.claimFees(1, kind, [E1])).amount).to.equal(SHARE);
-      }
-      expect(await token.balanceOf(modelers[0].address)).to.equal((POOL * 2n) / 3n);
+      expect((await sdk.claimRewards(1, modelers[0].address, [E1])).amount).to.equal(REWARD0);
+      expect((await sdk.claimRewards(1, modelers[1].address, [E1])).amount).to.equal(REWARD1);
+      expect((await sdk.claimFees(1, "creator", [E1])).amount).to.equal(SHARE);
+      expect((await sdk.claimFees(1, "admin", [E1])).amount).to.equal(SHARE);
+      expect((await sdk.claimFees(1, "platform", [E1])).amount).to.equal(SHARE + DUST);
+      expect(await token.balanceOf(modelers[0].address)).to.equal(REWARD0);
+      expect(await token.balanceOf(modelers[1].address)).to.equal(REWARD1);
       expect(await token.balanceOf(creator.address)).to.equal(SHARE);
       expect(await token.balanceOf(challengeAdmin.address)).to.equal(SHARE);
-      expect(await token.balanceOf(treasury.address)).to.equal(SHARE);
+      expect(await token.balanceOf(treasury.address)).to.equal(SHARE + DUST);
       expect(await token.balanceOf(await market.getAddress())).to.equal(0n);
       expect(await token.balanceOf(stranger.address)).to.equal(0n);
     });

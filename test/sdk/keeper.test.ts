@@ -143,7 +143,7 @@ describe("sdk/market lists, keeper and operator", () => {
       expect([s.creator, s.admin, s.fee]).to.deep.equal([creator.address, challengeAdmin.address, FEE]);
       expect(s.activeList.listId).to.equal(1n);
       expect(s.pendingList).to.equal(undefined);
-      expect(s.figures).to.deep.equal({ requests: 1n, points: 1n, settledFees: FEE, pool: (FEE * 85n) / 100n });
+      expect(s.figures).to.deep.equal({ requests: 1n, points: 1n, settledFees: FEE, pool: (FEE * 85n) / 100n, finalized: false });
     });
   });
 });
