@@ -40,7 +40,8 @@ const config: HardhatUserConfig = {
   networks: {
     // The in-process network starts on a fixed Friday so tests and the demo replay the same real calendar.
     hardhat: { initialDate: "2026-11-20T00:00:00Z", accounts: { count: 40 } },
-    localhost: { url: process.env.RPC_URL ?? "http://127.0.0.1:8545" },
+    // An empty RPC_URL (as in a copied .env.example) means the default too.
+    localhost: { url: process.env.RPC_URL || "http://127.0.0.1:8545" },
     ...publicNetworks,
   },
   gasReporter: {
