@@ -149,9 +149,9 @@ export class HostAgent {
     if (ready.length === 0 || signal?.aborted) return;
 
     // The chain may have moved while the model ran: answer only what is still unanswered.
-    const states = await Promise.all(ready.map(({ r }) => rpc("requestState", () => this.market.contract.requestState(r.requestId))));
+    const states = await Promise.all(ready.map(({ r }) => rpc("requestState", () => this.market.requestState(r.requestId))));
     const fresh = ready.filter(({ r }, i) => {
-      const answered = (states[i][3] & (1n << BigInt(r.index))) !== 0n;
+      const answered = states[i].answered.includes(r.index);
       if (answered) this.done.set(keyOf(r), r.deadline);
       return !answered;
     });

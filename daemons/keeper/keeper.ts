@@ -118,7 +118,7 @@ export class Keeper {
     }
     const { challengeId } = board;
     const fields = { action: "promote", challengeId, epoch, source };
-    for (const d of board.dropped) this.log.warn({ ...fields, status: "dropped-entry", ...d }, "leaderboard entry dropped");
+    for (const d of board.dropped) this.log.warn({ action: "leaderboard", status: "dropped", challengeId, source, ...d }, "leaderboard entry dropped");
 
     const rpc = rpcRetry(this.log, this.retry, signal);
     const challenge = await rpc("challenge", () => this.market.contract.challenge(challengeId));
@@ -185,8 +185,8 @@ export class Keeper {
     const due = [...this.pending.values()].filter((r) => r.deadline < now).sort((a, b) => (a.requestId < b.requestId ? -1 : 1));
     for (const r of due) {
       if (signal?.aborted || budget === 0) return;
-      const [status] = await rpc("requestState", () => this.market.contract.requestState(r.requestId));
-      if (Number(status) !== RequestStatus.Expired) {
+      const { status } = await rpc("requestState", () => this.market.requestState(r.requestId));
+      if (status !== RequestStatus.Expired) {
         this.pending.delete(r.requestId);
         continue;
       }
