@@ -167,7 +167,9 @@ const toBytes = (data: string | Uint8Array) => (typeof data === "string" ? encod
 /**
  * A typed client of one InferenceMarket. Reads work with a provider; sending methods need a signer. Every
  * sending method first runs the call with `staticCall`, so a rejected call throws a RevertError naming the
- * custom error before any gas is spent, then sends and waits for the receipt.
+ * custom error before any gas is spent, then sends and waits for the receipt. The check runs on the latest
+ * block, so a call that becomes valid only at a later time (a window opening, a deadline passing) is refused
+ * until a block of that time exists.
  */
 export class Market {
   private settingsCache?: Promise<Settings>;

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { activeFixture, requestOf, FEE } from "../fixtures";
+import { activeFixture, requestOf, DATES, FEE } from "../fixtures";
 import { Market, RevertError, decodeError, isCustomError, isoOf } from "../../sdk";
 
 /** The error a promise rejects with. */
@@ -18,6 +18,7 @@ describe("sdk/errors", () => {
   describe("decodeError", () => {
     it("names a market error with its arguments and times in ISO UTC, from a sent transaction", async () => {
       const { market, users, hosts } = await loadFixture(activeFixture);
+      await time.setNextBlockTimestamp(DATES.e1Start + 1n);
       const r = await requestOf(market, await market.connect(users[0]).request(1, FEE, "0x01"));
       await time.setNextBlockTimestamp(r.deadline + 1n);
       const err = await rejection(market.connect(hosts[0]).answer(r.id, r.key, 0, "0x02"));
