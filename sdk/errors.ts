@@ -63,7 +63,7 @@ export function revertData(err: unknown, depth = 0): string | undefined {
 }
 
 /** The decoded custom error of a revert, if its data matches a known error. */
-export function parseRevert(err: unknown): ErrorDescription | undefined {
+function parseRevert(err: unknown): ErrorDescription | undefined {
   const data = revertData(err);
   return data ? (ERRORS.parseError(data) ?? undefined) : undefined;
 }

@@ -156,7 +156,7 @@ export interface LogRange {
 export type Settings = Awaited<ReturnType<InferenceMarket["settings"]>>;
 
 /** The block span of one log query unless the caller says otherwise; most public RPCs accept it. */
-export const DEFAULT_MAX_RANGE = 2_000;
+const DEFAULT_MAX_RANGE = 2_000;
 /** Lifetime of a permit signed for a request: it is used in the same transaction. */
 const PERMIT_LIFETIME = 3_600n;
 
@@ -182,13 +182,6 @@ export class Market {
 
   static connect(address: string, runner: ContractRunner): Market {
     return new Market(InferenceMarket__factory.connect(address, runner), runner);
-  }
-
-  /** The same market sent to by another signer (settings and token stay cached). */
-  connect(runner: ContractRunner): Market {
-    const m = new Market(this.contract.connect(runner), runner);
-    m.settingsCache = this.settingsCache;
-    return m;
   }
 
   get address(): string {
@@ -255,7 +248,10 @@ export class Market {
       const contract = ERC20Permit__factory.connect(await this.contract.token(), this.runner);
       const [symbol, decimals] = await Promise.all([contract.symbol(), contract.decimals()]);
       return { contract, symbol, decimals: Number(decimals) };
-    })();
+    })().catch((e) => {
+      this.tokenCache = undefined;
+      throw e;
+    });
     return this.tokenCache;
   }
 
@@ -330,15 +326,16 @@ export class Market {
 
   /**
    * Pays for one inference of `challengeId`. `input` is text (encoded as UTF-8) or raw bytes. `maxFee`
-   * defaults to the current fee. Approves `maxFee` first if the allowance is short, or with `permit`
-   * signs an EIP-2612 permit instead.
+   * defaults to the current fee. Approves `maxFee` first if the allowance does not cover the fee, or with
+   * `permit` signs an EIP-2612 permit of `maxFee` instead.
    */
   async request(
     challengeId: BigNumberish,
     input: string | Uint8Array,
     options: { maxFee?: bigint; permit?: boolean } = {},
   ): Promise<MadeRequest> {
-    const maxFee = options.maxFee ?? (await this.contract.challenge(challengeId)).fee;
+    const { fee } = await this.contract.challenge(challengeId);
+    const maxFee = options.maxFee ?? fee;
     const data = toBytes(input);
     let sent: Sent;
     if (options.permit) {
@@ -348,7 +345,8 @@ export class Market {
     } else {
       const { contract: token } = await this.token();
       const owner = await this.signer.getAddress();
-      if ((await token.allowance(owner, this.address)) < maxFee) {
+      // A fee above maxFee is refused by the request's own check below; approving would only waste gas.
+      if (fee <= maxFee && (await token.allowance(owner, this.address)) < fee) {
         await this.execute(token.approve, [this.address, maxFee]);
       }
       sent = await this.execute(this.contract.request, [challengeId, maxFee, data]);
@@ -396,13 +394,15 @@ export class Market {
    * - `"all"` (default): every expected modeler answered, or the deadline passed;
    * - `{ first: k }`: k answers, or every expected modeler answered, or the deadline passed;
    * - `"deadline"`: the deadline passed, whatever came before.
-   * The deadline counts as passed once a block later than it exists.
+   * The deadline counts as passed once a block later than it exists. When no modeler can answer (none was
+   * opted in when the request was made), every mode waits for the deadline, after which it can be refunded.
    */
   async waitForAnswers(request: MadeRequest, options: { mode?: WaitMode; pollMs?: number } = {}): Promise<WaitResult> {
     const mode = options.mode ?? "all";
     const { members } = await this.list(request.key.challengeId, request.key.listId);
     const expected = members.filter((m) => !m.evicted && m.host !== ZeroAddress && m.optedInAt <= request.createdAt).length;
-    const enough = mode === "deadline" ? Infinity : Math.min(expected, typeof mode === "object" ? mode.first : expected);
+    const enough =
+      mode === "deadline" || expected === 0 ? Infinity : Math.min(expected, typeof mode === "object" ? mode.first : expected);
     for (;;) {
       const { status, answered } = await this.requestState(request.requestId);
       const done = status === RequestStatus.Refunded || answered.length >= enough || (await this.now()) > request.deadline;

@@ -39,6 +39,19 @@ describe("sdk/market requests", () => {
       expect(await token.balanceOf(stranger.address)).to.equal(9n * FEE);
     });
 
+    it("does not approve when the allowance covers the fee, nor when the fee is above maxFee", async () => {
+      const { as, token, market, stranger } = await loadFixture(sdkFixture);
+      await token.mint(stranger.address, 10n * FEE);
+      await token.connect(stranger).approve(await market.getAddress(), FEE);
+      const nonce = await ethers.provider.getTransactionCount(stranger.address);
+      await as(stranger).request(1, "x", { maxFee: 5n * FEE });
+      expect(await ethers.provider.getTransactionCount(stranger.address)).to.equal(nonce + 1);
+      expect(await token.allowance(stranger.address, await market.getAddress())).to.equal(0n);
+      await expect(as(stranger).request(1, "x", { maxFee: FEE / 2n })).to.be.rejectedWith(RevertError, "MarketFeeAboveMax");
+      expect(await ethers.provider.getTransactionCount(stranger.address)).to.equal(nonce + 1);
+      expect(await token.allowance(stranger.address, await market.getAddress())).to.equal(0n);
+    });
+
     it("signs an EIP-2612 permit instead of approving when asked", async () => {
       const { as, token, market, stranger } = await loadFixture(sdkFixture);
       await token.mint(stranger.address, 10n * FEE);
@@ -113,6 +126,23 @@ describe("sdk/market requests", () => {
       expect(settled).to.equal(false);
       await time.increaseTo(r.deadline + 1n);
       expect((await waiting).answers).to.have.length(5);
+    });
+
+    it("waits for the deadline when no modeler of the list had opted in", async () => {
+      const { as, users, market, manager, creator, keeper, modelers } = await loadFixture(sdkFixture);
+      await market.connect(manager).createChallenge(creator.address, creator.address, FEE, "empty");
+      await time.increaseTo(DATES.e1Window);
+      await market.connect(keeper).promote(2, [modelers[9].address], ethers.ZeroHash);
+      await time.increaseTo(DATES.e2Start);
+      const r = await as(users[0]).request(2, WALLET);
+      let settled = false;
+      const waiting = as(users[0])
+        .waitForAnswers(r, { pollMs: 10 })
+        .then((res) => ((settled = true), res));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(settled).to.equal(false);
+      await time.increaseTo(r.deadline + 1n);
+      expect(await waiting).to.deep.equal({ status: RequestStatus.Expired, answers: [], expected: 0 });
     });
 
     it("returns no answers and status Expired when nobody answered in time", async () => {
