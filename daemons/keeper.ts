@@ -47,7 +47,7 @@ async function main(): Promise<number> {
     },
     tick: (signal) => keeper.tick(signal),
     waitMs,
-    summary: (r) => ({ epoch: r.epoch, now: r.now, promoted: r.promoted, evicted: r.evicted.length, refunded: r.refunded, nextAt: r.nextAt }),
+    summary: (r) => ({ epoch: r.epoch, now: r.now, promoted: r.promoted, evicted: r.evicted.length, finalized: r.finalized, refunded: r.refunded, nextAt: r.nextAt }),
   });
   provider.destroy();
   return code;

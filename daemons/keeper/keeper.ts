@@ -35,17 +35,21 @@ export interface KeeperReport {
   epoch: bigint;
   promoted: bigint[];
   evicted: { challengeId: bigint; epoch: bigint; modeler: string }[];
+  /** Challenges whose finished epoch this pass finalized. */
+  finalized: bigint[];
   refunded: bigint[];
   nextAt: bigint;
 }
 
 const DONE_PROMOTE = ["MarketAlreadyPromoted"];
 const DONE_EVICT = ["MarketModelerEvicted"];
+const DONE_FINALIZE = ["MarketEpochAlreadyFinalized"];
 const DONE_REFUND = ["MarketRequestRefunded", "MarketRequestAnswered"];
 
 /**
  * The keeper's duties, one pass per `tick()`: promote each leaderboard's Top-10 once per epoch inside the
- * promotion window, evict the under-serving modelers of the epoch just finished, and refund the expired
+ * promotion window, evict the under-serving modelers of the epoch just finished and finalize its totals
+ * (so claims need not), and refund the expired
  * unanswered requests. Every duty reads the chain first, so restarts and concurrent keepers never act
  * twice. Time is the chain's latest block timestamp, never the wall clock.
  */
@@ -56,8 +60,8 @@ export class Keeper {
   private readonly load: (source: Source) => Promise<Leaderboard>;
   /** The epoch whose promotion each source is done with (promoted or found promoted). */
   private readonly promotedEpoch = new Map<Source, bigint>();
-  /** `challengeId/epoch` pairs whose evictions are done. */
-  private readonly evictionsDone = new Set<string>();
+  /** `challengeId/epoch` pairs whose evictions and finalization are done. */
+  private readonly settled = new Set<string>();
   /** Requests seen made and not yet answered, refunded or found settled, by id. */
   private readonly pending = new Map<bigint, MadeRequest>();
   /** Next block the refund sweep scans. */
@@ -76,10 +80,10 @@ export class Keeper {
     const time = await rpc("settings", () => this.market.timeConfig());
     const now = await rpc("now", () => this.market.now());
     const epoch = epochOf(time, now);
-    const report: KeeperReport = { now, epoch, promoted: [], evicted: [], refunded: [], nextAt: 0n };
+    const report: KeeperReport = { now, epoch, promoted: [], evicted: [], finalized: [], refunded: [], nextAt: 0n };
 
     if (inWindow(time, now)) await this.promoteAll(time, epoch, report, signal);
-    if (!signal?.aborted && epoch > 0n && now >= finalAt(time, epoch - 1n)) await this.evictAll(epoch - 1n, report, signal);
+    if (!signal?.aborted && epoch > 0n && now >= finalAt(time, epoch - 1n)) await this.settleAll(epoch - 1n, report, signal);
     if (!signal?.aborted) await this.sweepRefunds(now, report, signal);
 
     report.nextAt = this.nextAt(time, now, epoch);
@@ -141,17 +145,18 @@ export class Keeper {
     return result.outcome === "sent" || result.outcome === "already";
   }
 
-  // ------------------------------------------------------------------ eviction
+  // ------------------------------------------------------------------ eviction and finalization
 
-  private async evictAll(epoch: bigint, report: KeeperReport, signal?: AbortSignal) {
+  /** For each challenge, once the epoch is final: evict its under-serving modelers, then store its totals. */
+  private async settleAll(epoch: bigint, report: KeeperReport, signal?: AbortSignal) {
     const rpc = rpcRetry(this.log, this.retry, signal);
     const count = await rpc("challengeCount", () => this.market.contract.challengeCount());
     for (let challengeId = 1n; challengeId <= count; challengeId++) {
       if (signal?.aborted) return;
       const key = `${challengeId}/${epoch}`;
-      if (this.evictionsDone.has(key)) continue;
+      if (this.settled.has(key)) continue;
       const candidates = await rpc("evictionCandidates", () => this.market.evictionCandidates(challengeId, epoch));
-      let settled = true;
+      let evictionsDone = true;
       for (const c of candidates) {
         if (signal?.aborted) return;
         const fields = { action: "evict", challengeId, epoch, listId: c.listId, index: c.index, modeler: c.modeler, points: c.points, requests: c.requests };
@@ -161,10 +166,27 @@ export class Keeper {
           done: DONE_EVICT,
         });
         if (result.outcome === "sent") report.evicted.push({ challengeId, epoch, modeler: c.modeler });
-        if (result.outcome === "failed") settled = false;
+        if (result.outcome === "failed") evictionsDone = false;
       }
-      if (settled) this.evictionsDone.add(key);
+      if (signal?.aborted) return;
+      if (evictionsDone && (await this.finalize(challengeId, epoch, report, signal))) this.settled.add(key);
     }
+  }
+
+  /** Finalizes an epoch that had requests; true when it is finalized (now or before). */
+  private async finalize(challengeId: bigint, epoch: bigint, report: KeeperReport, signal?: AbortSignal) {
+    const rpc = rpcRetry(this.log, this.retry, signal);
+    const figures = await rpc("epochFigures", () => this.market.contract.epochFigures(challengeId, epoch));
+    // An epoch without requests owes nobody anything: a claim of it is impossible, so it needs no totals.
+    if (figures.finalized || figures.requests === 0n) return true;
+    const fields = { action: "finalize", challengeId, epoch, listId: figures.listId, points: figures.points };
+    const result = await act(this.log, fields, () => this.market.finalize(challengeId, epoch), {
+      retry: this.retry,
+      signal,
+      done: DONE_FINALIZE,
+    });
+    if (result.outcome === "sent") report.finalized.push(challengeId);
+    return result.outcome === "sent" || result.outcome === "already";
   }
 
   // ------------------------------------------------------------------ refunds

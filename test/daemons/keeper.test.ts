@@ -110,8 +110,10 @@ describe("daemons/keeper", () => {
       const outcomes = [...a.of("promote"), ...b.of("promote")].map((l) => l.status).sort();
       expect(outcomes).to.deep.equal(["already", "sent"]);
       const [already] = [...a.of("promote", "already"), ...b.of("promote", "already")];
-      // Both read the chain before either sent: the loser's staticCall or send reverted with the custom error.
-      expect(already.reason).to.equal(`MarketAlreadyPromoted(challengeId=1, epoch=${E1})`);
+      // Both usually read the chain before either sends, and the loser's staticCall or send reverts with the
+      // custom error; had the loser read after the winner's transaction, the chain would have told it the list.
+      if (already.reason === undefined) expect(already.listId).to.equal("2");
+      else expect(already.reason).to.equal(`MarketAlreadyPromoted(challengeId=1, epoch=${E1})`);
     });
 
     it("retries a leaderboard it cannot read on the next pass", async () => {
@@ -139,7 +141,7 @@ describe("daemons/keeper", () => {
     });
   });
 
-  describe("eviction", () => {
+  describe("eviction and finalization", () => {
     /** Two requests in E1: hosts 0 and 1 answer both, host 2 one, hosts 3 and 4 none. */
     async function servedFixture() {
       const f = await loadFixture(keeperFixture);
@@ -153,14 +155,16 @@ describe("daemons/keeper", () => {
       return f;
     }
 
-    it("evicts, once eviction opens, the modelers that answered fewer than half of the epoch's requests", async () => {
+    it("evicts, once the epoch is final, the modelers that answered fewer than half of its requests, then finalizes it", async () => {
       const { market, listed, keeperWith } = await loadFixture(servedFixture);
       const { keeper, of } = keeperWith({ leaderboards: [] });
       await time.increaseTo(DATES.e2Start + TIME.sla - 1n);
-      expect((await keeper.tick()).evicted).to.deep.equal([]);
+      const early = await keeper.tick();
+      expect([early.evicted, early.finalized]).to.deep.equal([[], []]);
 
       await time.increaseTo(DATES.e2Start + TIME.sla);
       const report = await keeper.tick();
+      expect(report.finalized).to.deep.equal([1n]);
       expect(report.evicted).to.deep.equal([
         { challengeId: 1n, epoch: E1, modeler: listed[3].address },
         { challengeId: 1n, epoch: E1, modeler: listed[4].address },
@@ -177,16 +181,27 @@ describe("daemons/keeper", () => {
         [4, "0", "2", events[1].transactionHash],
       ]);
 
-      expect((await keeper.tick()).evicted).to.deep.equal([]);
-      expect((await keeperWith({ leaderboards: [] }).keeper.tick()).evicted).to.deep.equal([]);
+      // Points of the modelers 2, 2 and 1 answers: 5 in all.
+      const finalized = await market.queryFilter(market.filters.EpochFinalized(1, E1));
+      expect(finalized.map((e) => [e.args.listId, e.args.points])).to.deep.equal([[1n, 5n]]);
+      expect(of("finalize", "sent").map((l) => [l.challengeId, l.epoch, l.txHash])).to.deep.equal([["1", E1.toString(), finalized[0].transactionHash]]);
+      expect((await market.epochFigures(1, E1)).finalized).to.equal(true);
+
+      const again = await keeper.tick();
+      expect([again.evicted, again.finalized]).to.deep.equal([[], []]);
+      const restarted = await keeperWith({ leaderboards: [] }).keeper.tick();
+      expect([restarted.evicted, restarted.finalized]).to.deep.equal([[], []]);
       expect((await market.queryFilter(market.filters.ModelerEvicted(1))).length).to.equal(2);
+      expect((await market.queryFilter(market.filters.EpochFinalized(1))).length).to.equal(1);
     });
 
-    it("evicts nobody for an epoch without requests", async () => {
+    it("evicts nobody and finalizes nothing for an epoch without requests", async () => {
       const { market, keeperWith } = await loadFixture(keeperFixture);
       await time.increaseTo(DATES.e2Start + TIME.sla);
-      expect((await keeperWith({ leaderboards: [] }).keeper.tick()).evicted).to.deep.equal([]);
+      const report = await keeperWith({ leaderboards: [] }).keeper.tick();
+      expect([report.evicted, report.finalized]).to.deep.equal([[], []]);
       expect((await market.queryFilter(market.filters.ModelerEvicted(1))).length).to.equal(0);
+      expect((await market.epochFigures(1, E1)).finalized).to.equal(false);
     });
   });
 
