@@ -4,6 +4,9 @@
  *   TOKEN           fee token address; empty or "test" deploys the mintable test token (LocalMarket)
  *   TREASURY        receives platform shares (default: the admin parameter, else the deployer)
  *   KEEPER_ADDRESS  granted KEEPER_ROLE when set
+ *   DEPLOYMENT_OUT  the deployment file to write instead of deployments/<network>.json
+ *   IGNITION_DEPLOYMENT_ID  Ignition's journal, ignition/deployments/<id> (default chain-<chainId>)
+ * The last two let several local chains be deployed to side by side (the end-to-end tests do).
  * Every market setting comes from ignition/parameters/<network>.json when that file exists.
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
@@ -65,9 +68,9 @@ function moduleParameters(network: string, module: DeployResult["module"], env: 
  * A restarted local node forgets its chain but Ignition's journal in ignition/deployments/chain-31337
  * remembers it: drop the journal when the contract it recorded has no code.
  */
-async function dropStaleLocalJournal(provider: Provider, chainId: number): Promise<void> {
+async function dropStaleLocalJournal(provider: Provider, chainId: number, deploymentId = `chain-${chainId}`): Promise<void> {
   if (chainId !== LOCAL_CHAIN_ID) return;
-  const dir = join(ROOT, "ignition", "deployments", `chain-${chainId}`);
+  const dir = join(ROOT, "ignition", "deployments", deploymentId);
   const addressesFile = join(dir, "deployed_addresses.json");
   if (!existsSync(addressesFile)) return;
   const addresses = Object.values(JSON.parse(readFileSync(addressesFile, "utf8"))) as string[];
@@ -98,11 +101,12 @@ export async function deploy(hre: HardhatRuntimeEnvironment, env: Env = process.
   const module = local ? "LocalMarket" : "InferenceMarket";
   const parameters = moduleParameters(network, module, env, token);
 
-  await dropStaleLocalJournal(provider, chainId);
+  const deploymentId = env.IGNITION_DEPLOYMENT_ID?.trim() || undefined;
+  await dropStaleLocalJournal(provider, chainId, deploymentId);
   const headBefore = await provider.getBlockNumber();
   const deployed = local
-    ? await hre.ignition.deploy(LocalMarketModule, { parameters: parameters as never })
-    : await hre.ignition.deploy(InferenceMarketModule, { parameters: parameters as never });
+    ? await hre.ignition.deploy(LocalMarketModule, { parameters: parameters as never, deploymentId })
+    : await hre.ignition.deploy(InferenceMarketModule, { parameters: parameters as never, deploymentId });
   const marketAddress = await deployed.market.getAddress();
   const market = InferenceMarket__factory.connect(marketAddress, deployer);
   const tokenAddress = await market.token();
@@ -135,7 +139,8 @@ export async function deploy(hre: HardhatRuntimeEnvironment, env: Env = process.
   }
 
   // Keep the start block of an earlier run that deployed the same market; otherwise find the block.
-  const earlier = existsSync(deploymentPath(network)) ? readDeployment(network) : undefined;
+  const file = env.DEPLOYMENT_OUT?.trim() ? resolve(env.DEPLOYMENT_OUT.trim()) : deploymentPath(network);
+  const earlier = existsSync(file) ? readDeployment(file) : undefined;
   const head = await provider.getBlockNumber();
   const startBlock =
     earlier && earlier.market === marketAddress && earlier.chainId === chainId
@@ -150,7 +155,7 @@ export async function deploy(hre: HardhatRuntimeEnvironment, env: Env = process.
     startBlock,
     deployedAt: isoOf(BigInt(block?.timestamp ?? 0)),
   };
-  return { deployment, path: writeDeployment(deployment), module, admin, treasury, granted, missing };
+  return { deployment, path: writeDeployment(deployment, file), module, admin, treasury, granted, missing };
 }
 
 async function main() {

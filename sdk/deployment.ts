@@ -43,9 +43,8 @@ export function readDeployment(networkOrPath: string): Deployment {
   return d;
 }
 
-/** Writes `deployments/<network>.json` and returns its path. */
-export function writeDeployment(d: Deployment): string {
-  const path = deploymentPath(d.network);
+/** Writes `deployments/<network>.json`, or `path`, and returns the path. */
+export function writeDeployment(d: Deployment, path = deploymentPath(d.network)): string {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(d, null, 2)}\n`);
   return path;
