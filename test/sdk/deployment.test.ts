@@ -26,6 +26,18 @@ describe("sdk/deployment", () => {
     }
   });
 
+  it("writes to another path when given one", () => {
+    const dir = mkdtempSync(join(tmpdir(), "deployment-"));
+    try {
+      const path = join(dir, "nested", "side.json");
+      expect(writeDeployment(d, path)).to.equal(path);
+      expect(readDeployment(path)).to.deep.equal(d);
+      expect(() => readDeployment(d.network)).to.throw(/no deployment file/);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
   it("names the missing file and the invalid fields", () => {
     expect(() => readDeployment("no-such-network")).to.throw(/no deployment file .*no-such-network\.json/);
     const dir = mkdtempSync(join(tmpdir(), "deployment-"));
