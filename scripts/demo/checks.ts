@@ -166,7 +166,7 @@ export function audit(r: Omit<DemoResult, "audit">, roles: { offline: string; sl
       name: "the slow modeler's late answers were refused (MarketDeadlinePassed) and earned nothing",
       ok: slowRefused.length > 0 &&
         slowRefused.every((x) => !(answersOf.get(x.requestId) ?? []).some((a) => a.modeler === roles.slow)),
-      detail: `${named([roles.slow])}: ${slowRefused.length} refused, e.g. ${slowRefused[0]?.error ?? "none"}`,
+      detail: `${named([roles.slow])}: ${r.lateBatches} batches reverted on chain, then ${slowRefused.length} late answers refused, e.g. ${slowRefused[0]?.error ?? "none"}`,
     },
     {
       name: "every expired request was refunded by the keeper's sweep",

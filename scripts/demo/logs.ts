@@ -22,3 +22,8 @@ export function lateRefusals(lines: readonly LogLine[]): { requestId: bigint; mo
     .filter((l) => l.action === "answer" && l.status === "reverted" && String(l.error).startsWith("MarketDeadlinePassed("))
     .map((l) => ({ requestId: BigInt(l.requestId as string), modeler: String(l.modeler), error: String(l.error) }));
 }
+
+/** A host's batches that reached the chain after a deadline and reverted there, before it answered one by one. */
+export function lateBatches(lines: readonly LogLine[]): number {
+  return lines.filter((l) => l.action === "answerBatch" && l.status === "reverted" && String(l.error).startsWith("MarketDeadlinePassed(")).length;
+}

@@ -7,7 +7,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import LocalMarketModule from "../../ignition/modules/LocalMarket";
 import { InferenceMarket__factory, TestToken__factory } from "../../typechain-types";
 import { Market, type Settings } from "../../sdk/market";
-import { isoOf, type TimeConfig } from "../../sdk/time";
+import { epochOf, isoOf, type TimeConfig } from "../../sdk/time";
 import { Keeper, type KeeperReport } from "../../daemons/keeper/keeper";
 import { HostAgent } from "../../daemons/host/agent";
 import type { Model } from "../../daemons/host/model";
@@ -17,7 +17,7 @@ import { OFFLINE, SLOW, castOf, leaderboardDoc, type Cast, type Modeler } from "
 import { ChainClock } from "./clock";
 import { calendarFrom, planBursts, SLOW_DELAY_S, type Burst, type Calendar } from "./plan";
 import { readLedger, type Ledger } from "./ledger";
-import { keptLogger, lateRefusals, ERROR, type LogLine } from "./logs";
+import { keptLogger, lateBatches, lateRefusals, ERROR, type LogLine } from "./logs";
 import { audit, type Audit } from "./checks";
 
 export const FEE = 10n ** 18n;
@@ -39,6 +39,8 @@ export interface DemoResult {
   modelers: { name: string; address: string; host?: string; kind?: HostKind; pointsOnChain: bigint }[];
   ledger: Ledger;
   lateRefused: { requestId: bigint; modeler: string; error: string }[];
+  /** Batches of answers mined after a deadline, which reverted as a whole. */
+  lateBatches: number;
   keeper: { promoted: bigint[]; refunded: bigint[]; evicted: string[] };
   /** Who sent the transaction that finalized E1. */
   finalizedBy?: string;
@@ -176,6 +178,10 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
     for (const h of hosts) if (h.agent && h.kind !== "slow") await h.agent.tick();
     await clock.at(burst.slowAt);
     for (const h of hosts) if (h.agent && h.kind === "slow") await h.agent.tick();
+    const last = burst.requests[burst.requests.length - 1].at;
+    if (epochOf(time, burst.answerAt) > epochOf(time, last)) {
+      await note(`requests made until ${isoOf(last)} were answered after midnight: they count in epoch ${epochOf(time, last)}, their reward epoch`);
+    }
   };
   for (const burst of bursts) {
     const first = burst.requests[0].at;
@@ -270,6 +276,7 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
     ),
     ledger,
     lateRefused: hosts.flatMap((h) => lateRefusals(h.lines)),
+    lateBatches: hosts.reduce((n, h) => n + lateBatches(h.lines), 0),
     keeper: {
       promoted: keeperRuns.flatMap((r) => (r.promoted.length > 0 ? [r.epoch] : [])),
       refunded: keeperRuns.flatMap((r) => r.refunded),
