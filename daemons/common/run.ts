@@ -47,7 +47,10 @@ export async function runDaemon<R>(spec: DaemonSpec<R>): Promise<number> {
     });
   } catch (err) {
     removeSignals();
-    if (isAbort(err)) return 0;
+    if (isAbort(err)) {
+      log.info({ action: "shutdown", status: "stopped" }, "stopped before start-up completed");
+      return 0;
+    }
     log.fatal({ action: "start", status: "failed", error: decodeError(err) }, "cannot start");
     return 1;
   }
