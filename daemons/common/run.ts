@@ -1,3 +1,4 @@
+import type { EventEmitter } from "node:events";
 import { decodeError } from "../../sdk/errors";
 import type { Logger } from "./logger";
 import { start } from "./loop";
@@ -17,6 +18,8 @@ export interface DaemonSpec<R> {
   waitMs?: (report: R) => number;
   /** The fields of a pass's report worth a log line. */
   summary: (report: R) => Record<string, unknown>;
+  /** Where SIGINT and SIGTERM come from: the process, or a stand-in in tests. */
+  signals?: EventEmitter;
 }
 
 /** Retries start-up without end in daemon mode (the RPC may come up later), a few times with `--once`. */
@@ -35,7 +38,7 @@ export async function runDaemon<R>(spec: DaemonSpec<R>): Promise<number> {
   const removeSignals = onSignals(() => {
     controller.abort();
     (stopLoop?.() ?? Promise.resolve()).then(stopped);
-  }, log);
+  }, log, spec.signals);
 
   try {
     await withRetry(spec.init, {

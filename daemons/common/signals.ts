@@ -1,11 +1,17 @@
+import type { EventEmitter } from "node:events";
 import type { Logger } from "./logger";
 
 /**
  * Calls `onStop` on the first SIGINT or SIGTERM (the daemon then lets the transaction in flight finish
  * and exits 0). A second signal exits at once with 1, for an operator who does not want to wait.
- * Returns a function that removes the handlers.
+ * Returns a function that removes the handlers. `source` is the process, or a stand-in in tests.
  */
-export function onSignals(onStop: (signal: NodeJS.Signals) => void, log: Logger, exit: (code: number) => void = process.exit) {
+export function onSignals(
+  onStop: (signal: NodeJS.Signals) => void,
+  log: Logger,
+  source: EventEmitter = process,
+  exit: (code: number) => void = process.exit,
+) {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -17,10 +23,10 @@ export function onSignals(onStop: (signal: NodeJS.Signals) => void, log: Logger,
     log.info({ action: "shutdown", signal, status: "stopping" }, "finishing the transaction in flight");
     onStop(signal);
   };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
+  source.on("SIGINT", handler);
+  source.on("SIGTERM", handler);
   return () => {
-    process.off("SIGINT", handler);
-    process.off("SIGTERM", handler);
+    source.off("SIGINT", handler);
+    source.off("SIGTERM", handler);
   };
 }

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { EventEmitter } from "node:events";
 import { makeError } from "ethers";
 import { RevertError } from "../../sdk/errors";
 import type { Sent } from "../../sdk/market";
@@ -7,6 +8,7 @@ import { ConfigError, addressList, integer } from "../../daemons/common/config";
 import { start } from "../../daemons/common/loop";
 import { backoffMs, isTransient, withRetry } from "../../daemons/common/retry";
 import { runDaemon } from "../../daemons/common/run";
+import { onSignals } from "../../daemons/common/signals";
 import { keeperConfig } from "../../daemons/keeper/config";
 import { hostConfig } from "../../daemons/host/config";
 import { FAST_RETRY, captureLog, tempDir, writeJson } from "./helpers";
@@ -191,14 +193,36 @@ describe("daemons/common", () => {
         await release.promise;
         finished++;
       };
-      const run = runDaemon({ log, once: false, pollMs: 10, init: async () => {}, tick, summary: () => ({}) });
+      // A stand-in for the process: a real SIGTERM would reach every handler of the test runner too.
+      const signals = new EventEmitter();
+      const run = runDaemon({ log, once: false, pollMs: 10, init: async () => {}, tick, summary: () => ({}), signals });
       await inFlight.promise;
-      process.emit("SIGTERM", "SIGTERM");
+      signals.emit("SIGTERM", "SIGTERM");
       setTimeout(release.resolve, 20);
       expect(await run).to.equal(0);
       expect([passes, finished]).to.deep.equal([1, 1]);
       expect(of("shutdown").map((l) => l.status)).to.deep.equal(["stopping", "stopped"]);
-      expect(process.listenerCount("SIGTERM")).to.equal(0);
+      expect(signals.listenerCount("SIGTERM")).to.equal(0);
+    });
+  });
+
+  describe("onSignals", () => {
+    it("stops on the first signal and exits 1 at once on a second", () => {
+      const { log, of } = captureLog();
+      const signals = new EventEmitter();
+      const stops: string[] = [];
+      const exits: number[] = [];
+      const remove = onSignals((signal) => stops.push(signal), log, signals, (code) => exits.push(code));
+      signals.emit("SIGINT", "SIGINT");
+      expect([stops, exits]).to.deep.equal([["SIGINT"], []]);
+      signals.emit("SIGTERM", "SIGTERM");
+      expect([stops, exits]).to.deep.equal([["SIGINT"], [1]]);
+      expect(of("shutdown").map((l) => [l.signal, l.status])).to.deep.equal([
+        ["SIGINT", "stopping"],
+        ["SIGTERM", "forced"],
+      ]);
+      remove();
+      expect(signals.listenerCount("SIGINT") + signals.listenerCount("SIGTERM")).to.equal(0);
     });
   });
 
