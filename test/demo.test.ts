@@ -25,9 +25,9 @@ describe("scripts/demo", () => {
     expect(result.audit.checks).to.have.length(13);
   });
 
-  it("plays the planned week: 241 requests from 6 users, 12 of them in the outage and refunded", () => {
-    expect(result.audit.requests).to.equal(241);
-    expect(result.audit.users.map((u) => u.requests)).to.deep.equal([29, 52, 47, 32, 37, 44]);
+  it("plays the planned week: 242 requests from 6 users, 12 of them in the outage and refunded", () => {
+    expect(result.audit.requests).to.equal(242);
+    expect(result.audit.users.map((u) => u.requests)).to.deep.equal([28, 53, 45, 35, 37, 44]);
     expect(result.audit.refunds).to.deep.equal({ count: 12, amount: 12n * TOKEN, byKeeper: 12 });
   });
 
@@ -40,32 +40,38 @@ describe("scripts/demo", () => {
 
   it("evicts only the offline modeler, which earned nothing", () => {
     expect(result.ledger.evictions.map((e) => [e.modeler, e.epoch, e.points, e.requests])).to.deep.equal([
-      [row(OFFLINE).address, result.calendar.e1, 0n, 241n],
+      [row(OFFLINE).address, result.calendar.e1, 0n, 242n],
     ]);
     expect(row(OFFLINE)).to.include({ answered: 0, pointsOnChain: 0n, paid: 0n, evicted: true });
   });
 
-  it("refuses 41 late answers of the slow modeler and pays it for the 188 in time", () => {
-    expect(row(SLOW)).to.include({ answered: 188, lateRefused: 41, pointsOnChain: 188n, paid: 18_115940594059405940n, evicted: false });
+  it("refuses 42 late answers of the slow modeler and pays it for the 188 in time", () => {
+    expect(row(SLOW)).to.include({ answered: 188, lateRefused: 42, pointsOnChain: 188n, paid: 18_123274161735700197n, evicted: false });
     expect(result.lateRefused.every((x) => x.error.startsWith("MarketDeadlinePassed("))).to.equal(true);
   });
 
   it("shares the pool by points with floored rewards and gives the dust to the platform", () => {
-    expect(result.audit.settled).to.equal(229n * TOKEN);
-    expect(result.audit.pool).to.equal(19_465n * 10n ** 16n);
-    expect(result.audit.totalPoints).to.equal(2_020n);
-    expect(result.audit.dust).to.equal(4n);
-    expect(row("aurora").paid).to.equal(22_066757425742574257n);
+    expect(result.audit.settled).to.equal(230n * TOKEN);
+    expect(result.audit.pool).to.equal(19_550n * 10n ** 16n);
+    expect(result.audit.totalPoints).to.equal(2_028n);
+    expect(result.audit.dust).to.equal(3n);
+    expect(row("aurora").paid).to.equal(22_172090729783037475n);
     expect(result.audit.fees.map((f) => [f.kind, f.paid])).to.deep.equal([
-      ["creator", 1_145n * 10n ** 16n],
-      ["admin", 1_145n * 10n ** 16n],
-      ["platform", 1_145n * 10n ** 16n + 4n],
+      ["creator", 1_150n * 10n ** 16n],
+      ["admin", 1_150n * 10n ** 16n],
+      ["platform", 1_150n * 10n ** 16n + 3n],
     ]);
     expect(result.finalizedBy).to.equal("the keeper");
   });
 
+  it("counts the answers given after Wednesday midnight to requests of the epoch in that epoch", () => {
+    const late = result.ledger.answers.filter((a) => a.at >= result.calendar.e2Start);
+    expect(late.length).to.equal(62);
+    expect(late.every((a) => a.epoch === result.calendar.e1)).to.equal(true);
+  });
+
   it("leaves the market empty once everything is claimed and refunded", () => {
     expect(result.marketBalance).to.equal(0n);
-    expect(result.audit.money).to.include({ paidIn: 241n * TOKEN, escrow: 0n, unclaimed: 0n, owed: 0n });
+    expect(result.audit.money).to.include({ paidIn: 242n * TOKEN, escrow: 0n, unclaimed: 0n, owed: 0n });
   });
 });

@@ -80,8 +80,8 @@ const SLOW_AFTER = ANSWER_AFTER + 60n;
 /** Burst starts per day (seconds after midnight), each shifted by up to 20 minutes. */
 const BURST_STARTS = [1n * HOUR + 10n * MINUTE, 6n * HOUR + 40n * MINUTE, 11n * HOUR + 20n * MINUTE, 15n * HOUR + 50n * MINUTE, 20n * HOUR + 30n * MINUTE];
 const JITTER_S = 1_200;
-/** The week's last burst starts at Wednesday 23:50, so its answers come in the next epoch. */
-const LAST_BURST = 23n * HOUR + 50n * MINUTE;
+/** The week's last burst ends at Wednesday 23:59:50, so its answers come in the next epoch. */
+const LAST_REQUEST = DAY - 10n;
 /** The outage: Saturday from 03:00, twelve requests that no host sees. */
 const OUTAGE = { day: 2n, start: 3n * HOUR, count: 12, gap: [20, 40] as const };
 const BURST = { count: [5, 8] as const, gap: [40, 75] as const };
@@ -97,6 +97,10 @@ export function random(seed: number): (lo: number, hi: number) => number {
     const x = ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
     return lo + Math.floor(x * (hi - lo + 1));
   };
+}
+
+function shift(b: Burst, by: bigint): Burst {
+  return { ...b, requests: b.requests.map((r) => ({ ...r, at: r.at + by })), answerAt: b.answerAt + by, slowAt: b.slowAt + by };
 }
 
 /** E1's bursts in time order: five a day for seven days, and the outage. */
@@ -115,9 +119,9 @@ export function planBursts(e1Start: bigint, users: number, subjects: number, see
   for (let day = 0n; day < 7n; day++) {
     const midnight = e1Start + day * DAY;
     BURST_STARTS.forEach((offset, i) => {
+      const b = burst(midnight + offset + BigInt(rand(0, JITTER_S)), rand(BURST.count[0], BURST.count[1]), BURST.gap, true);
       const last = day === 6n && i === BURST_STARTS.length - 1;
-      const start = midnight + (last ? LAST_BURST : offset + BigInt(rand(0, JITTER_S)));
-      bursts.push(burst(start, rand(BURST.count[0], BURST.count[1]), BURST.gap, true));
+      bursts.push(last ? shift(b, midnight + LAST_REQUEST - b.requests[b.requests.length - 1].at) : b);
     });
     if (day === OUTAGE.day) bursts.push(burst(midnight + OUTAGE.start, OUTAGE.count, OUTAGE.gap, false));
   }
