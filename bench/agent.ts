@@ -4,7 +4,11 @@
  * users sending a steady load of requests. Reports answers per second and the delay in blocks from each
  * request's block to each of its answers' blocks, prints a table and writes reports/agent.json.
  *
- *   npm run bench:agent [-- --requests 300 --seconds 10 --users 10 --modelers 3 --batch-size 10 --poll-ms 500]
+ *   npm run bench:agent [-- --requests 300 --seconds 10 --users 10 --modelers 3 --batch-size 50 --poll-ms 250]
+ *
+ * The agent runs tuned for one-second blocks: its largest batch and a poll well under a block (its own
+ * defaults, 10 answers and 2 s, suit twelve-second blocks). 300 requests to 3 modelers in 10 s offer 90
+ * answers a second, above the aim, so a host that keeps up shows it in both figures.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,7 +16,7 @@ import { parseArgs } from "node:util";
 import { DeploySpot, Node, ROOT, daemon, stopAll, type Proc } from "../test/e2e/harness";
 import { FEE, cast, prepare } from "./agent/setup";
 import { sendLoad } from "./agent/load";
-import { figures, type Figures } from "./agent/stats";
+import { figures, percentile, type Figures } from "./agent/stats";
 
 /** The aims: a host keeps up with a busy challenge and answers within a few blocks. */
 const AIM = { answersPerSecond: 50, p95Blocks: 3 };
@@ -37,8 +41,8 @@ function settings(argv: string[]): Settings {
       seconds: { type: "string", default: "10" },
       users: { type: "string", default: "10" },
       modelers: { type: "string", default: "3" },
-      "batch-size": { type: "string", default: "10" },
-      "poll-ms": { type: "string", default: "500" },
+      "batch-size": { type: "string", default: "50" },
+      "poll-ms": { type: "string", default: "250" },
     },
     strict: true,
   });
@@ -59,10 +63,13 @@ function settings(argv: string[]): Settings {
 
 /** What the agent's own log says about the run. */
 function agentLog(host: Proc) {
-  const sends = host.logs().filter((l) => (l.action === "answer" || l.action === "answerBatch") && l.status === "sent");
+  const ends = host.logsOf("tick", "done").map((l) => Date.parse(String(l.time)));
+  const gaps = ends.slice(1).map((t, i) => t - ends[i]);
   return {
-    passes: host.logsOf("tick", "done").length,
-    transactions: sends.filter((l) => l.action === "answerBatch" || l.batch === undefined).length,
+    passes: ends.length,
+    /** Milliseconds from one pass's end to the next's: the poll wait plus the pass's own work. */
+    gapP50: percentile(gaps, 50),
+    gapMax: gaps.length ? Math.max(...gaps) : undefined,
     retries: host.logsOf("rpc", "retrying").length,
     problems: host.logs().filter((l) => ["reverted", "failed", "already", "skipped"].includes(String(l.status))).length,
   };
@@ -74,7 +81,7 @@ function printTable(s: Settings, f: Figures, log: ReturnType<typeof agentLog>) {
     ["answers expected", `${f.expected} (${s.modelers} modelers, one host)`],
     ["answers mined", String(f.answers)],
     ["answer transactions", `${f.transactions} (${(f.answers / Math.max(1, f.transactions)).toFixed(1)} answers each, batch size ${s.batchSize})`],
-    ["agent passes", `${log.passes} (poll ${s.pollMs} ms)`],
+    ["agent passes", `${log.passes} (poll ${s.pollMs} ms; pass end to pass end p50 ${log.gapP50 ?? "-"} ms, max ${log.gapMax ?? "-"} ms)`],
     ["agent RPC retries", String(log.retries)],
     ["agent rejected/skipped", String(log.problems)],
     ["chain seconds", `${f.seconds} (first request's block to last answer's block)`],
@@ -130,7 +137,7 @@ async function main(): Promise<number> {
       if (answered >= expected) break;
       await new Promise((r) => setTimeout(r, BLOCK_MS));
     }
-    const exit = await host.stop();
+    const exit = await host.stop(30_000);
     if (exit.code !== 0) throw new Error(`the host agent exited with ${JSON.stringify(exit)}\n${host.output()}`);
 
     const made = (await contract.queryFilter(contract.filters.RequestMade(), m.deployment.startBlock)).map((l) => ({
