@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NonceManager, parseUnits, type HDNodeWallet } from "ethers";
-import { Market, activationEpoch, epochOf, isoOf, readDeployment, startOf, windowStart, type Deployment, type MadeRequest, type TimeConfig } from "../../sdk";
+import { Market, activationEpoch, decodeText, epochOf, isoOf, readDeployment, startOf, windowStart, type Deployment, type MadeRequest, type TimeConfig } from "../../sdk";
 import { TestToken__factory } from "../../typechain-types";
 import { leaderboardHash, parseLeaderboard } from "../../daemons/keeper/leaderboard";
 import * as creditScore from "../../models/credit-score";
@@ -45,7 +45,7 @@ const TROUBLE = new Set(["already", "reverted", "failed"]);
 
 describe("e2e: node, deploy script, daemons and CLI as processes", function () {
   let node: Node;
-  const spot = new DeploySpot();
+  let spot: DeploySpot;
   let deployment: Deployment;
   let market: Market;
   let time: TimeConfig;
@@ -72,14 +72,13 @@ describe("e2e: node, deploy script, daemons and CLI as processes", function () {
   /** Every RequestAnswered of the market so far, as `requestId/modeler` with its output and block. */
   async function answersOnChain() {
     const logs = await market.contract.queryFilter(market.contract.filters.RequestAnswered(), deployment.startBlock);
-    return logs.map((l) => ({ key: `${l.args.requestId}/${l.args.modeler}`, text: Buffer.from(l.args.output.slice(2), "hex").toString(), log: l }));
+    return logs.map((l) => ({ key: `${l.args.requestId}/${l.args.modeler}`, text: decodeText(l.args.output), log: l }));
   }
 
   /** The credit score of a request's input, read at the request's block as every host must. */
   async function expectedScore(r: MadeRequest): Promise<string> {
-    const input = Buffer.from(r.input.slice(2), "hex").toString();
     const ctx = { provider: node.provider, blockTag: r.blockNumber, requestId: r.requestId, challengeId: 1n, sleep: async () => {} };
-    return creditScore.postprocess(creditScore.predict(await creditScore.preprocess(input, ctx)));
+    return creditScore.postprocess(creditScore.predict(await creditScore.preprocess(decodeText(r.input), ctx)));
   }
 
   async function request(user: number, input: string): Promise<MadeRequest> {
@@ -89,6 +88,7 @@ describe("e2e: node, deploy script, daemons and CLI as processes", function () {
   before(async function () {
     this.timeout(180_000);
     const t0 = Date.now();
+    spot = new DeploySpot();
     node = await Node.start();
     timings.push(`node ${Date.now() - t0} ms`);
     const deployed = await run("npm run deploy", "npm", ["run", "--silent", "deploy", "--", "--network", "localhost"], {
@@ -131,7 +131,7 @@ describe("e2e: node, deploy script, daemons and CLI as processes", function () {
       await stopAll();
       await node?.stop();
     } finally {
-      spot.remove();
+      spot?.remove();
     }
     expect(liveChildren().map((p) => `${p.name} ${p.pid}`)).to.deep.equal([]);
     if (process.env.E2E_TIMINGS === "1") console.log(`      ${timings.join(", ")}`);
