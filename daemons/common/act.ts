@@ -1,0 +1,57 @@
+import { RevertError, decodeError } from "../../sdk/errors";
+import type { Sent } from "../../sdk/market";
+import type { Logger } from "./logger";
+import { isTransient, withRetry, type RetryOptions } from "./retry";
+import { isAbort } from "./sleep";
+
+export type Outcome = "sent" | "already" | "reverted" | "failed";
+
+export type Fields = Record<string, unknown> & { action: string };
+
+/** Runs RPC reads with the daemon's retry policy, logging each retry. */
+export function rpcRetry(log: Logger, retry: RetryOptions, signal?: AbortSignal) {
+  return <T>(what: string, fn: () => Promise<T>): Promise<T> =>
+    withRetry(fn, {
+      ...retry,
+      signal,
+      onRetry: (err, attempt, delayMs) =>
+        log.warn({ action: "rpc", status: "retrying", what, attempt, delayMs, error: decodeError(err) }, "RPC error"),
+    });
+}
+
+/**
+ * One transaction the keeper-bot way: `send` is an SDK method, which runs the call with staticCall (a
+ * revert throws a RevertError naming the custom error, before any gas is spent), sends and waits. RPC
+ * errors are retried with backoff; a revert whose error is in `done` means another transaction already
+ * did the work (a restart, a second daemon) and counts as success; any other revert is logged.
+ * A transient failure that outlasts its retries is thrown, ending the pass; an abort is thrown too.
+ */
+export async function act(
+  log: Logger,
+  fields: Fields,
+  send: () => Promise<Sent>,
+  options: { retry: RetryOptions; signal?: AbortSignal; done?: readonly string[] },
+): Promise<{ outcome: Outcome; sent?: Sent; error?: string }> {
+  try {
+    const sent = await rpcRetry(log, options.retry, options.signal)(fields.action, send);
+    log.info(
+      { ...fields, status: "sent", txHash: sent.txHash, block: sent.receipt.blockNumber, gasUsed: sent.receipt.gasUsed },
+      `${fields.action}: sent`,
+    );
+    return { outcome: "sent", sent };
+  } catch (err) {
+    if (isAbort(err)) throw err;
+    const error = decodeError(err);
+    if (err instanceof RevertError && err.errorName !== undefined && options.done?.includes(err.errorName)) {
+      log.info({ ...fields, status: "already", reason: error }, `${fields.action}: already done`);
+      return { outcome: "already", error };
+    }
+    if (err instanceof RevertError) {
+      log.warn({ ...fields, status: "reverted", error }, `${fields.action}: rejected by the contract`);
+      return { outcome: "reverted", error };
+    }
+    if (isTransient(err)) throw err;
+    log.error({ ...fields, status: "failed", error }, `${fields.action}: failed`);
+    return { outcome: "failed", error };
+  }
+}

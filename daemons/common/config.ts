@@ -1,0 +1,130 @@
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { Wallet, isAddress, getAddress } from "ethers";
+import { readDeployment, type Deployment } from "../../sdk/deployment";
+
+/** A bad flag, environment variable or file: the daemon prints it and exits before doing anything. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** Flags every daemon takes; each daemon adds its own. */
+export const COMMON_FLAGS = {
+  rpc: { type: "string" },
+  network: { type: "string" },
+  deployment: { type: "string" },
+  once: { type: "boolean" },
+  "poll-ms": { type: "string" },
+  "log-range": { type: "string" },
+  "log-level": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** The help lines of the common flags; `pollMs` is the daemon's default wait. */
+export function commonUsage(pollMs: number): string {
+  return [
+    "  --rpc <url>               JSON-RPC endpoint (http/https)        env RPC_URL      default http://127.0.0.1:8545",
+    "  --network <name>          reads deployments/<name>.json          env NETWORK      default localhost",
+    "  --deployment <file>       deployment file, instead of --network  env DEPLOYMENT",
+    "  --once                    one pass, then exit (for cron)         env ONCE=1",
+    `  --poll-ms <ms>            longest wait between passes            env POLL_MS      default ${pollMs}`,
+    "  --log-range <blocks>      blocks per eth_getLogs call            env LOG_RANGE    default 2000",
+    "  --log-level <level>       pino level                             env LOG_LEVEL    default info",
+    "  -h, --help                this text",
+  ].join("\n");
+}
+
+export interface CommonConfig {
+  rpc: string;
+  deployment: Deployment;
+  once: boolean;
+  pollMs: number;
+  logRange: number;
+  logLevel: string;
+}
+
+type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/** Parses `argv` against `flags`; an unknown flag, a missing value or a stray argument is a ConfigError. */
+export function parseFlags<F extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], flags: F) {
+  try {
+    return parseArgs({ args: argv, options: flags, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
+/** The flag's value if given, else the environment variable's (empty counts as unset). */
+export function setting(values: FlagValues, flag: string, env: Env, name: string): string | undefined {
+  const v = values[flag];
+  if (typeof v === "string") return v;
+  const e = env[name];
+  return e === undefined || e === "" ? undefined : e;
+}
+
+/** A whole number in [min, max], from a flag or variable described as `what`. */
+export function integer(text: string | undefined, what: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text.trim())) throw new ConfigError(`${what} must be a whole number, got "${text}"`);
+  const n = Number(text.trim());
+  if (n < min || n > max) throw new ConfigError(`${what} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+/** A private key from the environment variable `name`, as a wallet (not yet connected). */
+export function privateKey(env: Env, name: string): Wallet {
+  const key = env[name];
+  if (key === undefined || key === "") throw new ConfigError(`${name} is not set: the daemon needs its private key`);
+  const hex = key.startsWith("0x") ? key : `0x${key}`;
+  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new ConfigError(`${name} must be 32 bytes of hex (a private key)`);
+  try {
+    return new Wallet(hex);
+  } catch {
+    throw new ConfigError(`${name} is not a valid secp256k1 private key`);
+  }
+}
+
+/** A comma-separated list of addresses, checksummed; undefined when not given. */
+export function addressList(text: string | undefined, what: string): string[] | undefined {
+  if (text === undefined) return undefined;
+  const items = text.split(",").map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new ConfigError(`${what} is empty`);
+  return items.map((a) => {
+    if (!isAddress(a)) throw new ConfigError(`${what}: "${a}" is not an address`);
+    return getAddress(a);
+  });
+}
+
+const LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
+
+/** The settings every daemon shares; `defaultPollMs` is the daemon's own default. */
+export function commonConfig(values: FlagValues, env: Env, defaultPollMs: number): CommonConfig {
+  const rpc = setting(values, "rpc", env, "RPC_URL") ?? "http://127.0.0.1:8545";
+  if (!/^https?:\/\/\S+$/.test(rpc)) throw new ConfigError(`--rpc must be an http(s) URL, got "${rpc}"`);
+  const file = setting(values, "deployment", env, "DEPLOYMENT");
+  const network = setting(values, "network", env, "NETWORK") ?? "localhost";
+  let deployment: Deployment;
+  try {
+    deployment = readDeployment(file ?? network);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const logLevel = setting(values, "log-level", env, "LOG_LEVEL") ?? "info";
+  if (!LEVELS.has(logLevel)) throw new ConfigError(`--log-level must be one of ${[...LEVELS].join(", ")}, got "${logLevel}"`);
+  const onceEnv = env.ONCE;
+  if (onceEnv !== undefined && onceEnv !== "" && onceEnv !== "0" && onceEnv !== "1") {
+    throw new ConfigError(`ONCE must be 0 or 1, got "${onceEnv}"`);
+  }
+  return {
+    rpc,
+    deployment,
+    once: values.once === true || onceEnv === "1",
+    pollMs: integer(setting(values, "poll-ms", env, "POLL_MS"), "--poll-ms", defaultPollMs, 10, 86_400_000),
+    logRange: integer(setting(values, "log-range", env, "LOG_RANGE"), "--log-range", 2_000, 1, 1_000_000),
+    logLevel,
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The host agent daemon: answers the requests open to the modelers that name this host, with the model
+ * given by `--model`, within the SLA. `npm run host -- --help` lists the flags.
+ */
+import "dotenv/config";
+import { ConfigError } from "./common/config";
+import { checkDeployment, connect } from "./common/connect";
+import { createLogger } from "./common/logger";
+import { runDaemon } from "./common/run";
+import { HostAgent } from "./host/agent";
+import { HOST_USAGE, hostConfig } from "./host/config";
+
+async function main(): Promise<number> {
+  let config;
+  try {
+    config = hostConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`host: ${err.message} (see --help)`);
+    return 2;
+  }
+  if (config === "help") {
+    console.log(HOST_USAGE);
+    return 0;
+  }
+  const log = createLogger("host", config.logLevel);
+  const { provider, signer } = connect(config.rpc, config.deployment, config.key);
+  const agent = new HostAgent({
+    signer,
+    market: config.deployment.market,
+    model: config.model,
+    log,
+    modelers: config.modelers,
+    fromBlock: config.deployment.startBlock,
+    logRange: config.logRange,
+    batchSize: config.batchSize,
+    marginS: config.marginS,
+  });
+  log.info({ action: "start", status: "config", host: signer.address, model: config.modelPath, modelers: config.modelers ?? "all" }, "host agent");
+  const code = await runDaemon({
+    log,
+    once: config.once,
+    pollMs: config.pollMs,
+    init: () => checkDeployment(provider, config.deployment),
+    tick: (signal) => agent.tick(signal),
+    summary: (r) => ({ now: r.now, answered: r.answered, transactions: r.transactions, skipped: r.skipped.length }),
+  });
+  provider.destroy();
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,62 @@
+/**
+ * The keeper daemon: promotes each challenge's Top-10 once per epoch inside the promotion window, evicts
+ * under-serving modelers and refunds expired requests. `npm run keeper -- --help` lists the flags.
+ */
+import "dotenv/config";
+import { ConfigError } from "./common/config";
+import { checkDeployment, connect } from "./common/connect";
+import { createLogger } from "./common/logger";
+import { runDaemon } from "./common/run";
+import { KEEPER_USAGE, keeperConfig } from "./keeper/config";
+import { Keeper, waitMs } from "./keeper/keeper";
+
+async function main(): Promise<number> {
+  let config;
+  try {
+    config = keeperConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`keeper: ${err.message} (see --help)`);
+    return 2;
+  }
+  if (config === "help") {
+    console.log(KEEPER_USAGE);
+    return 0;
+  }
+  const log = createLogger("keeper", config.logLevel);
+  const { provider, signer } = connect(config.rpc, config.deployment, config.key);
+  const keeper = new Keeper({
+    signer,
+    market: config.deployment.market,
+    leaderboards: config.leaderboards,
+    log,
+    fromBlock: config.deployment.startBlock,
+    lookbackBlocks: config.lookbackBlocks,
+    logRange: config.logRange,
+  });
+  const code = await runDaemon({
+    log,
+    once: config.once,
+    pollMs: config.pollMs,
+    init: async () => {
+      await checkDeployment(provider, config.deployment);
+      const role = await keeper.market.contract.KEEPER_ROLE();
+      if (!(await keeper.market.contract.hasRole(role, signer.address))) {
+        log.warn({ action: "start", status: "warning", keeper: signer.address }, "this key lacks KEEPER_ROLE: promotions will be rejected");
+      }
+    },
+    tick: (signal) => keeper.tick(signal),
+    waitMs,
+    summary: (r) => ({ epoch: r.epoch, now: r.now, promoted: r.promoted, evicted: r.evicted.length, finalized: r.finalized, refunded: r.refunded, nextAt: r.nextAt }),
+  });
+  provider.destroy();
+  return code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

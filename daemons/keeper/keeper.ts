@@ -1,0 +1,231 @@
+import type { Signer } from "ethers";
+import { activationEpoch, epochOf, finalAt, inWindow, windowStart, type TimeConfig } from "../../sdk/time";
+import { Market, RequestStatus, type MadeRequest } from "../../sdk/market";
+import { decodeError } from "../../sdk/errors";
+import { act, rpcRetry } from "../common/act";
+import type { Logger } from "../common/logger";
+import { DEFAULT_RETRY, type RetryOptions } from "../common/retry";
+import { leaderboardHash, topModelers, type Leaderboard } from "./leaderboard";
+import { readLeaderboard, type Source } from "./source";
+
+export interface KeeperOptions {
+  /** Signs the keeper's transactions; its provider is the keeper's only clock. */
+  signer: Signer;
+  /** The market's address. */
+  market: string;
+  /** One leaderboard per challenge to promote, as file paths or http(s) URLs. */
+  leaderboards: readonly Source[];
+  log: Logger;
+  /** No request is older than this block: the deployment's block. */
+  fromBlock?: number;
+  /** At start, the refund sweep looks this many blocks back. */
+  lookbackBlocks?: number;
+  /** Blocks per eth_getLogs call. */
+  logRange?: number;
+  /** Refunds sent per pass at most; the rest wait for the next pass. */
+  maxRefunds?: number;
+  retry?: RetryOptions;
+  /** Reads a leaderboard; the default reads files and URLs. */
+  load?: (source: Source) => Promise<Leaderboard>;
+}
+
+/** What one pass did, and when (chain time) the next one has work. */
+export interface KeeperReport {
+  now: bigint;
+  epoch: bigint;
+  promoted: bigint[];
+  evicted: { challengeId: bigint; epoch: bigint; modeler: string }[];
+  /** Challenges whose finished epoch this pass finalized. */
+  finalized: bigint[];
+  refunded: bigint[];
+  nextAt: bigint;
+}
+
+const DONE_PROMOTE = ["MarketAlreadyPromoted"];
+const DONE_EVICT = ["MarketModelerEvicted"];
+const DONE_FINALIZE = ["MarketEpochAlreadyFinalized"];
+const DONE_REFUND = ["MarketRequestRefunded", "MarketRequestAnswered"];
+
+/**
+ * The keeper's duties, one pass per `tick()`: promote each leaderboard's Top-10 once per epoch inside the
+ * promotion window, evict the under-serving modelers of the epoch just finished and finalize its totals
+ * (so claims need not), and refund the expired
+ * unanswered requests. Every duty reads the chain first, so restarts and concurrent keepers never act
+ * twice. Time is the chain's latest block timestamp, never the wall clock.
+ */
+export class Keeper {
+  readonly market: Market;
+  private readonly log: Logger;
+  private readonly retry: RetryOptions;
+  private readonly load: (source: Source) => Promise<Leaderboard>;
+  /** The epoch whose promotion each source is done with (promoted or found promoted). */
+  private readonly promotedEpoch = new Map<Source, bigint>();
+  /** `challengeId/epoch` pairs whose evictions and finalization are done. */
+  private readonly settled = new Set<string>();
+  /** Requests seen made and not yet answered, refunded or found settled, by id. */
+  private readonly pending = new Map<bigint, MadeRequest>();
+  /** Next block the refund sweep scans. */
+  private cursor?: number;
+
+  constructor(private readonly options: KeeperOptions) {
+    this.market = Market.connect(options.market, options.signer);
+    this.log = options.log;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.load = options.load ?? ((source) => readLeaderboard(source));
+  }
+
+  /** One pass over every duty. */
+  async tick(signal?: AbortSignal): Promise<KeeperReport> {
+    const rpc = rpcRetry(this.log, this.retry, signal);
+    const time = await rpc("settings", () => this.market.timeConfig());
+    const now = await rpc("now", () => this.market.now());
+    const epoch = epochOf(time, now);
+    const report: KeeperReport = { now, epoch, promoted: [], evicted: [], finalized: [], refunded: [], nextAt: 0n };
+
+    if (inWindow(time, now)) await this.promoteAll(time, epoch, report, signal);
+    if (!signal?.aborted && epoch > 0n && now >= finalAt(time, epoch - 1n)) await this.settleAll(epoch - 1n, report, signal);
+    if (!signal?.aborted) await this.sweepRefunds(now, report, signal);
+
+    report.nextAt = this.nextAt(time, now, epoch);
+    return report;
+  }
+
+  /** The chain time of the next scheduled work: a window opening, a deadline running out, an epoch becoming final. */
+  private nextAt(time: TimeConfig, now: bigint, epoch: bigint): bigint {
+    // Inside the window a promotion still to do is retried at the loop's poll interval.
+    const window = windowStart(time, epoch);
+    let next = now < window ? window : windowStart(time, epoch + 1n);
+    const evictionOpens = finalAt(time, epoch);
+    if (evictionOpens > now && evictionOpens < next) next = evictionOpens;
+    for (const r of this.pending.values()) if (r.deadline + 1n < next) next = r.deadline + 1n;
+    return next > now ? next : now + 1n;
+  }
+
+  // ------------------------------------------------------------------ promotion
+
+  private async promoteAll(time: TimeConfig, epoch: bigint, report: KeeperReport, signal?: AbortSignal) {
+    for (const source of this.options.leaderboards) {
+      if (signal?.aborted) return;
+      if (this.promotedEpoch.get(source) === epoch) continue;
+      if (await this.promoteOne(source, time, epoch, report, signal)) this.promotedEpoch.set(source, epoch);
+    }
+  }
+
+  /** Promotes one leaderboard's challenge; true when the epoch's promotion is done (by us or earlier). */
+  private async promoteOne(source: Source, time: TimeConfig, epoch: bigint, report: KeeperReport, signal?: AbortSignal) {
+    let board: Leaderboard;
+    try {
+      board = await this.load(source);
+    } catch (err) {
+      this.log.error({ action: "promote", status: "failed", source, epoch, error: decodeError(err) }, "cannot read the leaderboard");
+      return false;
+    }
+    const { challengeId } = board;
+    const fields = { action: "promote", challengeId, epoch, source };
+    for (const d of board.dropped) this.log.warn({ action: "leaderboard", status: "dropped", challengeId, source, ...d }, "leaderboard entry dropped");
+
+    const rpc = rpcRetry(this.log, this.retry, signal);
+    const challenge = await rpc("challenge", () => this.market.contract.challenge(challengeId));
+    if (challenge.listCount > 0n && challenge.latestActivationEpoch >= activationEpoch(time, epoch)) {
+      this.log.info({ ...fields, status: "already", listId: challenge.listCount }, "promote: already done this epoch");
+      return true;
+    }
+    const modelers = topModelers(board);
+    if (modelers.length === 0) {
+      this.log.warn({ ...fields, status: "skipped", reason: "no valid entry" }, "promote: nothing to promote");
+      return false;
+    }
+    const hash = leaderboardHash(board);
+    const result = await act(this.log, { ...fields, modelers, leaderboardHash: hash }, () => this.market.promote(challengeId, modelers, hash), {
+      retry: this.retry,
+      signal,
+      done: DONE_PROMOTE,
+    });
+    if (result.outcome === "sent") report.promoted.push(challengeId);
+    return result.outcome === "sent" || result.outcome === "already";
+  }
+
+  // ------------------------------------------------------------------ eviction and finalization
+
+  /** For each challenge, once the epoch is final: evict its under-serving modelers, then store its totals. */
+  private async settleAll(epoch: bigint, report: KeeperReport, signal?: AbortSignal) {
+    const rpc = rpcRetry(this.log, this.retry, signal);
+    const count = await rpc("challengeCount", () => this.market.contract.challengeCount());
+    for (let challengeId = 1n; challengeId <= count; challengeId++) {
+      if (signal?.aborted) return;
+      const key = `${challengeId}/${epoch}`;
+      if (this.settled.has(key)) continue;
+      const candidates = await rpc("evictionCandidates", () => this.market.evictionCandidates(challengeId, epoch));
+      let evictionsDone = true;
+      for (const c of candidates) {
+        if (signal?.aborted) return;
+        const fields = { action: "evict", challengeId, epoch, listId: c.listId, index: c.index, modeler: c.modeler, points: c.points, requests: c.requests };
+        const result = await act(this.log, fields, () => this.market.evict(challengeId, epoch, c.listId, c.index), {
+          retry: this.retry,
+          signal,
+          done: DONE_EVICT,
+        });
+        if (result.outcome === "sent") report.evicted.push({ challengeId, epoch, modeler: c.modeler });
+        if (result.outcome === "failed") evictionsDone = false;
+      }
+      if (signal?.aborted) return;
+      if (evictionsDone && (await this.finalize(challengeId, epoch, report, signal))) this.settled.add(key);
+    }
+  }
+
+  /** Finalizes an epoch that had requests; true when it is finalized (now or before). */
+  private async finalize(challengeId: bigint, epoch: bigint, report: KeeperReport, signal?: AbortSignal) {
+    const rpc = rpcRetry(this.log, this.retry, signal);
+    const figures = await rpc("epochFigures", () => this.market.contract.epochFigures(challengeId, epoch));
+    // An epoch without requests owes nobody anything: a claim of it is impossible, so it needs no totals.
+    if (figures.finalized || figures.requests === 0n) return true;
+    const fields = { action: "finalize", challengeId, epoch, listId: figures.listId, points: figures.points };
+    const result = await act(this.log, fields, () => this.market.finalize(challengeId, epoch), {
+      retry: this.retry,
+      signal,
+      done: DONE_FINALIZE,
+    });
+    if (result.outcome === "sent") report.finalized.push(challengeId);
+    return result.outcome === "sent" || result.outcome === "already";
+  }
+
+  // ------------------------------------------------------------------ refunds
+
+  private async sweepRefunds(now: bigint, report: KeeperReport, signal?: AbortSignal) {
+    const rpc = rpcRetry(this.log, this.retry, signal);
+    const head = await rpc("blockNumber", () => this.market.provider.getBlockNumber());
+    const from = this.cursor ?? Math.max(this.options.fromBlock ?? 0, head - (this.options.lookbackBlocks ?? 10_000));
+    if (from <= head) {
+      const made = await rpc("requestsMade", () =>
+        this.market.requestsMade({ fromBlock: from, toBlock: head, maxRange: this.options.logRange }),
+      );
+      for (const r of made) this.pending.set(r.requestId, r);
+      this.cursor = head + 1;
+    }
+
+    let budget = this.options.maxRefunds ?? 50;
+    const due = [...this.pending.values()].filter((r) => r.deadline < now).sort((a, b) => (a.requestId < b.requestId ? -1 : 1));
+    for (const r of due) {
+      if (signal?.aborted || budget === 0) return;
+      const { status } = await rpc("requestState", () => this.market.requestState(r.requestId));
+      if (status !== RequestStatus.Expired) {
+        this.pending.delete(r.requestId);
+        continue;
+      }
+      budget--;
+      const fields = { action: "refund", requestId: r.requestId, challengeId: r.key.challengeId, requester: r.key.requester, fee: r.key.fee };
+      const result = await act(this.log, fields, () => this.market.refund(r.requestId, r.key), {
+        retry: this.retry,
+        signal,
+        done: DONE_REFUND,
+      });
+      if (result.outcome === "sent") report.refunded.push(r.requestId);
+      if (result.outcome !== "failed") this.pending.delete(r.requestId);
+    }
+  }
+}
+
+/** The chain time `report.nextAt` as a wait in milliseconds from the pass's `now`. */
+export function waitMs(report: { now: bigint; nextAt: bigint }): number {
+  return Number(report.nextAt - report.now) * 1000;
+}

@@ -1,0 +1,6 @@
+export * from "./time";
+export * from "./text";
+export * from "./combine";
+export * from "./errors";
+export * from "./deployment";
+export * from "./market";

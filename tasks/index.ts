@@ -1,0 +1,7 @@
+// Command-line tasks, one file per role; `npx hardhat --help` lists them.
+import "./operator";
+import "./modeler";
+import "./host";
+import "./user";
+import "./keeper";
+import "./status";

@@ -1,0 +1,30 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLogger, type Logger } from "../../daemons/common/logger";
+import type { RetryOptions } from "../../daemons/common/retry";
+
+export type LogLine = Record<string, unknown> & { action?: string; status?: string; level: number };
+
+/** A logger whose JSON lines are kept for assertions. */
+export function captureLog(daemon = "test"): { log: Logger; lines: LogLine[]; of: (action: string, status?: string) => LogLine[] } {
+  const lines: LogLine[] = [];
+  const log = createLogger(daemon, "debug", { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
+  const of = (action: string, status?: string) => lines.filter((l) => l.action === action && (status === undefined || l.status === status));
+  return { log, lines, of };
+}
+
+/** Retries that do not slow the tests down. */
+export const FAST_RETRY: RetryOptions = { retries: 2, baseMs: 1, maxMs: 2 };
+
+/** A fresh temporary directory. */
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "daemons-"));
+}
+
+/** Writes `doc` as JSON into `dir` and returns the path. */
+export function writeJson(dir: string, name: string, doc: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof doc === "string" ? doc : JSON.stringify(doc));
+  return path;
+}

@@ -1,0 +1,115 @@
+import { expect } from "chai";
+import { ethers, network } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { toBeHex } from "ethers";
+import * as creditScore from "../../models/credit-score";
+import { slowModel, DEFAULT_DELAY_MS } from "../../models/slow";
+import { infer, loadModel, readOnly, type ModelContext } from "../../daemons/host/model";
+import { ConfigError } from "../../daemons/common/config";
+import { deployFixture } from "../fixtures";
+
+const FRESH = "0x00000000000000000000000000000000000c0ffe";
+const WALLET = "0x0000000000000000000000000000000000abcdef";
+
+async function ctxAt(blockTag?: number, sleep: (ms: number) => Promise<void> = async () => {}): Promise<ModelContext> {
+  return {
+    provider: readOnly(ethers.provider),
+    blockTag: blockTag ?? (await ethers.provider.getBlockNumber()),
+    requestId: 1n,
+    challengeId: 1n,
+    sleep,
+  };
+}
+
+/** A wallet with exactly 99 ether and 9 transactions sent, so log10(1 + x) gives 2 and 1. */
+async function walletFixture() {
+  const f = await loadFixture(deployFixture);
+  await network.provider.send("hardhat_setBalance", [WALLET, toBeHex(99n * 10n ** 18n)]);
+  await network.provider.send("hardhat_setNonce", [WALLET, toBeHex(9)]);
+  await network.provider.send("evm_mine", []);
+  return f;
+}
+
+describe("models", () => {
+  describe("credit-score", () => {
+    it("reads the features of a wallet at the request's block", async () => {
+      await loadFixture(walletFixture);
+      const f = await creditScore.preprocess(WALLET, await ctxAt());
+      expect(f).to.deep.equal({ logBalance: 2, logTxCount: 1, isContract: 0 });
+    });
+
+    it("scores 300 + 550 * sigmoid(-1 + 0.8*2 + 0.9*1) = 750 for that wallet", async () => {
+      await loadFixture(walletFixture);
+      expect(creditScore.predict({ logBalance: 2, logTxCount: 1, isContract: 0 })).to.equal(1 / (1 + Math.exp(-1.5)));
+      expect(await infer(creditScore, WALLET, await ctxAt())).to.equal("750");
+    });
+
+    it("scores an empty address 448 (sigmoid(-1)) and a contract 370", async () => {
+      const { market } = await loadFixture(walletFixture);
+      expect(await infer(creditScore, FRESH, await ctxAt())).to.equal("448");
+      // A contract has nonce 1 and code: z = -1 + 0.9*log10(2) - 1.2 = -1.929, 550*sigmoid(z) = 69.8.
+      expect(await infer(creditScore, await market.getAddress(), await ctxAt())).to.equal("370");
+    });
+
+    it("reads features as of the request's block, not the latest", async () => {
+      await loadFixture(walletFixture);
+      const before = await ethers.provider.getBlockNumber();
+      const [funder] = await ethers.getSigners();
+      await funder.sendTransaction({ to: WALLET, value: 900n * 10n ** 18n });
+      expect(await infer(creditScore, WALLET, await ctxAt(before))).to.equal("750");
+      // 999 ether now: z = -1 + 0.8*3 + 0.9*1 = 2.3.
+      expect(await infer(creditScore, WALLET, await ctxAt())).to.equal("800");
+    });
+
+    it("is deterministic and stays within 300..850 at the extremes", async () => {
+      await loadFixture(walletFixture);
+      const ctx = await ctxAt();
+      const runs = await Promise.all([1, 2, 3].map(() => infer(creditScore, WALLET, ctx)));
+      expect(runs).to.deep.equal(["750", "750", "750"]);
+      expect(creditScore.postprocess(creditScore.predict({ logBalance: 1e6, logTxCount: 1e6, isContract: 0 }))).to.equal("850");
+      expect(creditScore.postprocess(creditScore.predict({ logBalance: 0, logTxCount: 0, isContract: 1e6 }))).to.equal("300");
+      expect(creditScore.postprocess(0.5)).to.equal("575");
+    });
+
+    it("accepts any letter case and surrounding spaces, and refuses input that is not an address", async () => {
+      await loadFixture(walletFixture);
+      const ctx = await ctxAt();
+      expect(await infer(creditScore, `  ${WALLET.toUpperCase().replace("0X", "0x")} `, ctx)).to.equal("750");
+      for (const bad of ["", "hello", "0x1234", `${WALLET}00`]) {
+        await expect(creditScore.preprocess(bad, ctx)).to.be.rejectedWith("input is not a wallet address");
+      }
+    });
+  });
+
+  describe("slow", () => {
+    it("waits its delay on the agent's clock, then answers as the credit score", async () => {
+      await loadFixture(walletFixture);
+      const waits: number[] = [];
+      const ctx = await ctxAt(undefined, async (ms) => void waits.push(ms));
+      expect(await infer(slowModel(1_234), WALLET, ctx)).to.equal("750");
+      expect(waits).to.deep.equal([1_234]);
+    });
+
+    it("defaults to 660000 ms, past the 600 s SLA", async () => {
+      expect(DEFAULT_DELAY_MS).to.equal(660_000);
+      const t0 = await time.latest();
+      const ctx = await ctxAt(undefined, (ms) => time.increase(ms / 1000).then(() => undefined));
+      await slowModel(DEFAULT_DELAY_MS).preprocess(FRESH, ctx);
+      expect(await time.latest()).to.equal(t0 + 660);
+    });
+  });
+
+  describe("loadModel", () => {
+    it("loads a module exporting the three steps, named or as default", () => {
+      const named = loadModel("models/credit-score.ts");
+      expect(named.predict).to.equal(creditScore.predict);
+      const slow = loadModel("models/slow.ts");
+      expect(slow.postprocess).to.equal(creditScore.postprocess);
+    });
+
+    it("refuses a missing file or a module without the three steps", () => {
+      expect(() => loadModel("models/none.ts")).to.throw(ConfigError, "cannot load model");
+      expect(() => loadModel("sdk/text.ts")).to.throw(ConfigError, "must export preprocess, predict and postprocess");
+    });
+  });
+});

@@ -1,0 +1,82 @@
+import { expect } from "chai";
+import { rmSync } from "node:fs";
+import hre, { ethers } from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { deploy } from "../../scripts/deploy";
+import { InferenceMarket__factory, TestToken__factory } from "../../typechain-types";
+import { DEFAULT_TIME, deploymentPath, isoOf, readDeployment } from "../../sdk";
+
+const ROLE = {
+  manager: ethers.id("CHALLENGE_MANAGER_ROLE"),
+  pauser: ethers.id("PAUSER_ROLE"),
+  keeper: ethers.id("KEEPER_ROLE"),
+};
+
+describe("scripts/deploy", () => {
+  // The file names an in-process chain that ends with the tests.
+  after(() => rmSync(deploymentPath("hardhat"), { force: true }));
+
+  async function localFixture() {
+    const [deployer, keeper] = await ethers.getSigners();
+    const result = await deploy(hre, { TOKEN: "", KEEPER_ADDRESS: keeper.address });
+    return { result, deployer, keeper };
+  }
+
+  it("deploys the test token and the market with the default settings when TOKEN is empty", async () => {
+    const { result, deployer } = await loadFixture(localFixture);
+    const d = result.deployment;
+    expect(result.module).to.equal("LocalMarket");
+    const market = InferenceMarket__factory.connect(d.market, ethers.provider);
+    expect(await market.token()).to.equal(d.token);
+    expect(await TestToken__factory.connect(d.token, ethers.provider).symbol()).to.equal("tUSD");
+    const s = await market.settings();
+    expect([s.epochLength, s.windowOffset, s.sla, s.claimDelay, s.activationDelay]).to.deep.equal(Object.values(DEFAULT_TIME));
+    expect(await market.hasRole(await market.DEFAULT_ADMIN_ROLE(), deployer.address)).to.equal(true);
+    expect([result.admin, result.treasury]).to.deep.equal([deployer.address, deployer.address]);
+  });
+
+  it("grants the deployer CHALLENGE_MANAGER_ROLE and PAUSER_ROLE, and KEEPER_ADDRESS the keeper role", async () => {
+    const { result, deployer, keeper } = await loadFixture(localFixture);
+    const market = InferenceMarket__factory.connect(result.deployment.market, ethers.provider);
+    expect(await market.hasRole(ROLE.manager, deployer.address)).to.equal(true);
+    expect(await market.hasRole(ROLE.pauser, deployer.address)).to.equal(true);
+    expect(await market.hasRole(ROLE.keeper, keeper.address)).to.equal(true);
+    expect(await market.hasRole(ROLE.keeper, deployer.address)).to.equal(false);
+    expect(result.granted).to.deep.equal([
+      `CHALLENGE_MANAGER_ROLE -> ${deployer.address}`,
+      `PAUSER_ROLE -> ${deployer.address}`,
+      `KEEPER_ROLE -> ${keeper.address}`,
+    ]);
+    expect(result.missing).to.deep.equal([]);
+  });
+
+  it("writes deployments/hardhat.json with the chain, the addresses and the market's first block", async () => {
+    const { result } = await loadFixture(localFixture);
+    const d = result.deployment;
+    expect(readDeployment("hardhat")).to.deep.equal(d);
+    expect(result.path).to.match(/deployments\/hardhat\.json$/);
+    expect(d.chainId).to.equal(31337);
+    expect(await ethers.provider.getCode(d.market, d.startBlock)).to.not.equal("0x");
+    expect(await ethers.provider.getCode(d.market, d.startBlock - 1)).to.equal("0x");
+    expect(d.deployedAt).to.equal(isoOf(BigInt((await ethers.provider.getBlock(d.startBlock))!.timestamp)));
+  });
+
+  async function tokenFixture() {
+    const [, , treasury] = await ethers.getSigners();
+    const token = await (await ethers.getContractFactory("TestToken")).deploy();
+    const address = await token.getAddress();
+    return { treasury, address, result: await deploy(hre, { TOKEN: address, TREASURY: treasury.address }) };
+  }
+
+  it("deploys the market alone on an existing TOKEN, paying the TREASURY", async () => {
+    const { treasury, address, result } = await loadFixture(tokenFixture);
+    expect(result.module).to.equal("InferenceMarket");
+    expect(result.deployment.token).to.equal(address);
+    expect(result.treasury).to.equal(treasury.address);
+    expect(await InferenceMarket__factory.connect(result.deployment.market, ethers.provider).treasury()).to.equal(treasury.address);
+  });
+
+  it("refuses a TOKEN that is not an address", async () => {
+    await expect(deploy(hre, { TOKEN: "usdc" })).to.be.rejectedWith('TOKEN is not an address: "usdc"');
+  });
+});
