@@ -14,8 +14,9 @@ import {Payouts} from "./libraries/Payouts.sol";
 
 /// @title InferenceMarket
 /// @notice One deployment serves many challenges. See IInferenceMarket and PROTOCOL.md for the rules.
-/// @dev Storage is laid out for the answer path: an answer touches the request slot, one list entry, the
-/// modeler's slot (host, opt-in time and current points together) and the epoch's figures.
+/// @dev Storage is laid out for the answer path: an answer touches the request slot, one list entry and the
+/// modeler's slot (host, opt-in time and current points together); the first answer to a request also adds its
+/// fee to the epoch's figures. An epoch's total of points is summed once, when the epoch is finalized.
 contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using Epochs for Epochs.Config;
@@ -29,6 +30,8 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
     uint16 public constant DEFAULT_EVICTION_THRESHOLD_BPS = 5_000;
     /// @dev `optedInAt` of an evicted modeler: no request is ever made this late.
     uint40 private constant NEVER = type(uint40).max;
+    /// @dev Tally flag: `points` and `rewardDust` hold the epoch's final totals.
+    uint8 private constant FINALIZED = 1 << 7;
 
     struct Challenge {
         uint96 fee; // fee per request; zero only for a challenge that does not exist
@@ -57,9 +60,10 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
     struct Tally {
         uint128 settledFees; // fees settled in the epoch; all held here until the epoch is final, so < supply
         uint40 requests; // requests made; 2^40 is far beyond the gas any chain offers in an epoch
-        uint40 points; // answers in time, at most 10 per request, same bound
-        uint40 pointsPaid; // points whose reward was claimed
-        uint8 feesClaimed; // bit FeeRecipient set once that share was claimed
+        uint32 listId; // the list that served the epoch, written by its requests; zero if none was made
+        uint40 points; // answers in time, summed over the list at finalization; at most 10 per request
+        uint8 rewardDust; // pool units the floored rewards leave, set at finalization; fewer than the list's size
+        uint8 flags; // bit FeeRecipient set once that share was claimed; FINALIZED once the totals are summed
     }
 
     IERC20 public immutable token;
@@ -284,10 +288,24 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         if (epochs.length == 0) revert MarketEmptyBatch();
         Epochs.Config memory time = _time();
         Payouts.Shares memory shares = _shares();
+        mapping(uint256 word => uint256) storage claimed = _rewardClaimed[challengeId][modeler];
+        mapping(uint256 epoch => uint256) storage past = _pastPoints[challengeId][modeler];
         for (uint256 i; i < epochs.length; ++i) {
-            amount += _claimReward(time, shares, challengeId, modeler, epochs[i]);
+            uint256 epoch = epochs[i];
+            _checkClaimOpen(time, epoch);
+            uint256 word = claimed[epoch >> 8];
+            if (word & (1 << (epoch & 255)) != 0) revert MarketAlreadyClaimed(challengeId, modeler, epoch);
+            // As in _pointsOf: a past epoch's points are in _pastPoints unless it is the modeler's latest.
+            uint256 points = past[epoch];
+            if (points == 0) points = _pointsOf(challengeId, modeler, epoch);
+            if (points == 0) revert MarketNothingToClaim(challengeId, modeler, epoch);
+            claimed[epoch >> 8] = word | (1 << (epoch & 255));
+            Tally memory t = _tallies[challengeId][epoch];
+            if (t.flags & FINALIZED == 0) t = _finalize(time, challengeId, epoch, t);
+            amount += _reward(shares, t, points);
         }
-        if (amount != 0) token.safeTransfer(modeler, amount);
+        emit RewardsClaimed(challengeId, modeler, epochs, amount);
+        token.safeTransfer(modeler, amount);
     }
 
     /// @inheritdoc IInferenceMarket
@@ -305,6 +323,14 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
             amount += _claimFee(time, shares, challengeId, kind, recipient, epochs[i]);
         }
         token.safeTransfer(recipient, amount);
+    }
+
+    /// @inheritdoc IInferenceMarket
+    function finalize(uint256 challengeId, uint256 epoch) external {
+        _existingChallenge(challengeId);
+        Tally memory t = _tallies[challengeId][epoch];
+        if (t.flags & FINALIZED != 0) revert MarketEpochAlreadyFinalized(challengeId, epoch);
+        _finalize(_time(), challengeId, epoch, t);
     }
 
     /// @inheritdoc IInferenceMarket
@@ -447,14 +473,18 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         return _pointsOf(challengeId, modeler, epoch);
     }
 
-    /// @notice A challenge's figures for an epoch, with the split of its settled fees.
+    /// @notice A challenge's figures for an epoch, with the split of its settled fees. Until the epoch is
+    /// finalized, `points` and `rewardDust` are summed now from the list's modelers.
     function epochFigures(uint256 challengeId, uint256 epoch) external view returns (EpochFigures memory f) {
-        Tally memory t = _tallies[challengeId][epoch];
+        Tally memory t = _totals(challengeId, epoch);
         (f.pool, f.creatorShare, f.adminShare, f.platformShare) = _shares().split(t.settledFees);
+        f.platformShare += t.rewardDust;
+        f.rewardDust = t.rewardDust;
         f.settledFees = t.settledFees;
         f.requests = t.requests;
         f.points = t.points;
-        f.pointsPaid = t.pointsPaid;
+        f.listId = t.listId;
+        f.finalized = t.flags & FINALIZED != 0;
     }
 
     /// @notice Where a request stands.
@@ -481,16 +511,14 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         if (_rewardClaimed[challengeId][modeler][epoch >> 8] & (1 << (epoch & 255)) != 0) return 0;
         uint256 points = _pointsOf(challengeId, modeler, epoch);
         if (points == 0) return 0;
-        Tally memory t = _tallies[challengeId][epoch];
-        (uint256 pool,,,) = _shares().split(t.settledFees);
-        return Payouts.reward(pool, t.pointsPaid, points, t.points);
+        return _reward(_shares(), _totals(challengeId, epoch), points);
     }
 
     /// @notice What `claimFees` would pay for `kind` and `epoch`; zero once claimed.
     function claimableFees(uint256 challengeId, FeeRecipient kind, uint256 epoch) external view returns (uint256) {
-        Tally memory t = _tallies[challengeId][epoch];
-        if (t.feesClaimed & (1 << uint8(kind)) != 0) return 0;
-        return _feeShare(_shares(), kind, t.settledFees);
+        Tally memory t = _totals(challengeId, epoch);
+        if (t.flags & (1 << uint8(kind)) != 0) return 0;
+        return _feeShare(_shares(), kind, t);
     }
 
     // ------------------------------------------------------------------ internals
@@ -508,8 +536,15 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         requestId = ++_requestCount;
         bytes25 commitment = bytes25(keccak256(abi.encode(RequestKey(msg.sender, challengeId, listId, fee))));
         _requests[requestId] = Request(uint40(block.timestamp), 0, commitment);
-        ++_tallies[challengeId][epoch].requests;
+        _countRequest(challengeId, epoch, listId);
         emit RequestMade(requestId, challengeId, msg.sender, listId, fee, time.deadline(block.timestamp), input);
+    }
+
+    function _countRequest(uint256 challengeId, uint256 epoch, uint256 listId) private {
+        Tally storage t = _tallies[challengeId][epoch];
+        ++t.requests;
+        // One list serves a whole epoch, and list ids fit 32 bits (Challenge.listCount).
+        t.listId = uint32(listId);
     }
 
     /// @dev Pulls `fee` from the caller and refuses a token that delivers anything else.
@@ -527,9 +562,7 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         // The first answer in time settles the fee; the key matched the commitment, so it is the escrowed fee.
         uint256 settledFee = r.answered == 0 ? key.fee : 0;
         _addPoint(key.challengeId, modeler, epoch);
-        Tally storage t = _tallies[key.challengeId][epoch];
-        ++t.points;
-        if (settledFee != 0) t.settledFees += uint128(settledFee);
+        if (settledFee != 0) _tallies[key.challengeId][epoch].settledFees += uint128(settledFee);
         emit RequestAnswered(requestId, key.challengeId, modeler, epoch, settledFee, output);
     }
 
@@ -554,32 +587,6 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         epoch = time.epochOf(r.createdAt);
     }
 
-    /// @dev Pays nothing itself: marks one epoch's reward claimed and returns it.
-    function _claimReward(
-        Epochs.Config memory time,
-        Payouts.Shares memory shares,
-        uint256 challengeId,
-        address modeler,
-        uint256 epoch
-    ) private returns (uint256 reward) {
-        _checkClaimOpen(time, epoch);
-        mapping(uint256 word => uint256) storage claimed = _rewardClaimed[challengeId][modeler];
-        uint256 bit = 1 << (epoch & 255);
-        uint256 word = claimed[epoch >> 8];
-        if (word & bit != 0) revert MarketAlreadyClaimed(challengeId, modeler, epoch);
-        uint256 points = _pointsOf(challengeId, modeler, epoch);
-        if (points == 0) revert MarketNothingToClaim(challengeId, modeler, epoch);
-        claimed[epoch >> 8] = word | bit;
-
-        Tally storage t = _tallies[challengeId][epoch];
-        (uint256 pool,,,) = shares.split(t.settledFees);
-        uint256 paid = t.pointsPaid;
-        reward = Payouts.reward(pool, paid, points, t.points);
-        // A modeler's points are part of the epoch's points, so pointsPaid never passes them (uint40).
-        t.pointsPaid = uint40(paid + points);
-        emit RewardClaimed(challengeId, modeler, epoch, points, reward);
-    }
-
     /// @dev Pays nothing itself: marks one epoch's fee share claimed and returns it.
     function _claimFee(
         Epochs.Config memory time,
@@ -590,13 +597,15 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         uint256 epoch
     ) private returns (uint256 share) {
         _checkClaimOpen(time, epoch);
-        Tally storage t = _tallies[challengeId][epoch];
+        // The platform's share takes the reward dust, known once the epoch is finalized.
+        Tally memory t = kind == FeeRecipient.Platform
+            ? _finalized(time, challengeId, epoch)
+            : _tallies[challengeId][epoch];
         uint8 flag = uint8(1 << uint8(kind));
-        uint8 claimedFlags = t.feesClaimed;
-        if (claimedFlags & flag != 0) revert MarketAlreadyClaimed(challengeId, recipient, epoch);
-        share = _feeShare(shares, kind, t.settledFees);
+        if (t.flags & flag != 0) revert MarketAlreadyClaimed(challengeId, recipient, epoch);
+        share = _feeShare(shares, kind, t);
         if (share == 0) revert MarketNothingToClaim(challengeId, recipient, epoch);
-        t.feesClaimed = claimedFlags | flag;
+        _tallies[challengeId][epoch].flags = t.flags | flag;
         emit FeesClaimed(challengeId, recipient, epoch, kind, share);
     }
 
@@ -642,10 +651,78 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         }
     }
 
+    /// @dev _addPoint writes _pastPoints only for epochs below pointsEpoch, which never decreases: an epoch's
+    /// points are in _pastPoints or, for the latest epoch, all in the modeler's slot. Claims are of past epochs,
+    /// so _pastPoints is read first.
     function _pointsOf(uint256 challengeId, address modeler, uint256 epoch) private view returns (uint256) {
-        Modeler memory m = _modelers[challengeId][modeler];
         uint256 past = _pastPoints[challengeId][modeler][epoch];
-        return epoch == m.pointsEpoch ? past + m.points : past;
+        if (past != 0) return past;
+        Modeler storage m = _modelers[challengeId][modeler];
+        return epoch == m.pointsEpoch ? m.points : 0;
+    }
+
+    /// @dev The epoch's tally with its final totals, summing and storing them first if nobody has yet.
+    function _finalized(Epochs.Config memory time, uint256 challengeId, uint256 epoch)
+        private
+        returns (Tally memory t)
+    {
+        t = _tallies[challengeId][epoch];
+        if (t.flags & FINALIZED == 0) t = _finalize(time, challengeId, epoch, t);
+    }
+
+    /// @dev Stores the epoch's totals once every answer is in: no request of the epoch can earn a point later.
+    function _finalize(Epochs.Config memory time, uint256 challengeId, uint256 epoch, Tally memory t)
+        private
+        returns (Tally memory)
+    {
+        Epochs.checkEpoch(epoch);
+        uint256 finalAt = time.finalAt(epoch);
+        if (block.timestamp < finalAt) revert MarketEpochNotFinal(epoch, finalAt, block.timestamp);
+        t = _sum(challengeId, epoch, t);
+        t.flags |= FINALIZED;
+        _tallies[challengeId][epoch] = t;
+        emit EpochFinalized(challengeId, epoch, t.listId, t.points, t.rewardDust);
+        return t;
+    }
+
+    /// @dev The epoch's tally, with the totals summed now if it is not finalized.
+    function _totals(uint256 challengeId, uint256 epoch) private view returns (Tally memory t) {
+        t = _tallies[challengeId][epoch];
+        if (t.flags & FINALIZED == 0) t = _sum(challengeId, epoch, t);
+    }
+
+    /// @dev Only the modelers of the list that served the epoch can hold its points, so the total and the dust
+    /// of the floored rewards are a walk over at most MAX_LIST_SIZE entries.
+    function _sum(uint256 challengeId, uint256 epoch, Tally memory t) private view returns (Tally memory) {
+        if (t.listId == 0) return t;
+        address[MAX_LIST_SIZE] storage members = _lists[challengeId][t.listId].members;
+        uint256[MAX_LIST_SIZE] memory points;
+        uint256 total;
+        uint256 size;
+        for (; size < MAX_LIST_SIZE; ++size) {
+            address modeler = members[size];
+            if (modeler == address(0)) break;
+            // Right after an epoch, most modelers' points of it are still in their own slot.
+            Modeler storage m = _modelers[challengeId][modeler];
+            points[size] = m.pointsEpoch == epoch ? m.points : _pastPoints[challengeId][modeler][epoch];
+            total += points[size];
+        }
+        if (total == 0) return t;
+        (uint256 pool,,,) = _shares().split(t.settledFees);
+        uint256 paid;
+        for (uint256 i; i < size; ++i) {
+            paid += Payouts.reward(pool, points[i], total);
+        }
+        // Points count answers (at most 10 per request, requests < 2^40); each floored reward loses under one
+        // unit, so the dust is below the list's size.
+        t.points = uint40(total);
+        t.rewardDust = uint8(pool - paid);
+        return t;
+    }
+
+    function _reward(Payouts.Shares memory shares, Tally memory t, uint256 points) private pure returns (uint256) {
+        (uint256 pool,,,) = shares.split(t.settledFees);
+        return Payouts.reward(pool, points, t.points);
     }
 
     /// @dev Loads a request and checks that `key` is what it committed to.
@@ -699,15 +776,16 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         return treasury;
     }
 
-    function _feeShare(Payouts.Shares memory shares, FeeRecipient kind, uint256 settled)
+    /// @dev The platform's share includes the reward dust once `t` holds final totals.
+    function _feeShare(Payouts.Shares memory shares, FeeRecipient kind, Tally memory t)
         private
         pure
         returns (uint256)
     {
-        (, uint256 creator, uint256 admin, uint256 platform) = shares.split(settled);
+        (, uint256 creator, uint256 admin, uint256 platform) = shares.split(t.settledFees);
         if (kind == FeeRecipient.Creator) return creator;
         if (kind == FeeRecipient.Admin) return admin;
-        return platform;
+        return platform + t.rewardDust;
     }
 
     function _time() private view returns (Epochs.Config memory) {

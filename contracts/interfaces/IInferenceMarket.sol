@@ -69,11 +69,13 @@ interface IInferenceMarket {
         uint256 settledFees; // fees of the epoch's requests that got an answer in time
         uint256 requests; // requests made in the epoch
         uint256 points; // answers in time in the epoch
-        uint256 pointsPaid; // points whose reward was claimed
-        uint256 pool; // modelers' part of settledFees
+        uint256 pool; // modelers' part of settledFees, shared by points with floored rewards
         uint256 creatorShare;
         uint256 adminShare;
-        uint256 platformShare;
+        uint256 platformShare; // the platform's part of settledFees plus rewardDust
+        uint256 rewardDust; // what the floored rewards leave of the pool (fewer units than the list has modelers)
+        uint256 listId; // the list that served the epoch; zero if no request was made
+        bool finalized; // points and rewardDust are stored; until then they are summed at each call
     }
 
     // ------------------------------------------------------------------ events
@@ -152,6 +154,14 @@ interface IInferenceMarket {
         uint256 settledFee,
         bytes output
     );
+    /// @param challengeId The challenge.
+    /// @param epoch The epoch whose totals are now stored.
+    /// @param listId The list that served it.
+    /// @param points Its answers in time, the divisor of its rewards.
+    /// @param rewardDust What the floored rewards leave of the pool; it goes to the platform's share.
+    event EpochFinalized(
+        uint256 indexed challengeId, uint256 indexed epoch, uint256 listId, uint256 points, uint256 rewardDust
+    );
     /// @param requestId The request nobody answered in time.
     /// @param challengeId Its challenge.
     /// @param requester Who got the fee back.
@@ -159,14 +169,13 @@ interface IInferenceMarket {
     event RequestRefunded(
         uint256 indexed requestId, uint256 indexed challengeId, address indexed requester, uint256 fee
     );
+    /// @notice One event per claim rather than per epoch: an epoch's reward is `pool * points / total`, from
+    /// the modeler's RequestAnswered events and the epoch's EpochFinalized, so the list of epochs is enough.
     /// @param challengeId The challenge.
     /// @param modeler Who was paid.
-    /// @param epoch The epoch claimed.
-    /// @param points The modeler's points in that epoch.
-    /// @param amount The tokens paid.
-    event RewardClaimed(
-        uint256 indexed challengeId, address indexed modeler, uint256 indexed epoch, uint256 points, uint256 amount
-    );
+    /// @param epochs The epochs claimed, each now marked claimed for the modeler.
+    /// @param amount The tokens paid for all of them.
+    event RewardsClaimed(uint256 indexed challengeId, address indexed modeler, uint256[] epochs, uint256 amount);
     /// @param challengeId The challenge.
     /// @param recipient Who was paid.
     /// @param epoch The epoch claimed.
@@ -295,6 +304,13 @@ interface IInferenceMarket {
     /// @param optedInAt When its current opt-in began.
     /// @param epochEnd The end of the epoch given.
     error MarketModelerOptedInLater(uint256 challengeId, address modeler, uint256 optedInAt, uint256 epochEnd);
+    /// @param epoch The epoch asked to be finalized.
+    /// @param finalAt When its last request's deadline has passed.
+    /// @param timestamp Now.
+    error MarketEpochNotFinal(uint256 epoch, uint256 finalAt, uint256 timestamp);
+    /// @param challengeId The challenge.
+    /// @param epoch The epoch whose totals are already stored.
+    error MarketEpochAlreadyFinalized(uint256 challengeId, uint256 epoch);
     /// @param challengeId The challenge.
     /// @param modeler The modeler that answered enough.
     /// @param points Its answers in the epoch.
@@ -387,7 +403,7 @@ interface IInferenceMarket {
 
     /// @notice Pays `modeler` its rewards for `epochs` of the challenge. Anyone may call; only the modeler is paid.
     /// @dev Each epoch must be open for claims, unclaimed by the modeler, and hold points of it.
-    /// Emits RewardClaimed per epoch.
+    /// Emits RewardsClaimed.
     function claimRewards(uint256 challengeId, address modeler, uint256[] calldata epochs)
         external
         returns (uint256 amount);
@@ -397,6 +413,12 @@ interface IInferenceMarket {
     function claimFees(uint256 challengeId, FeeRecipient kind, uint256[] calldata epochs)
         external
         returns (uint256 amount);
+
+    /// @notice Sums and stores a challenge's totals for a finished epoch: its points, the divisor of every reward,
+    /// and the dust the floored rewards leave. Anyone may call; the keeper does each week, and the first claim
+    /// of an epoch that nobody finalized does it itself.
+    /// @dev Open from the epoch's final time (its end + SLA), once. Emits EpochFinalized.
+    function finalize(uint256 challengeId, uint256 epoch) external;
 
     /// @notice Evicts the modeler at `index` of `listId`, the list that served `epoch`, for answering fewer than
     /// the threshold share of the challenge's requests of that epoch. Anyone may call.

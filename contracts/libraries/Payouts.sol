@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 /// @title Payouts
 /// @notice The money math: how a challenge's settled fees of an epoch split between the modelers' pool and the
 /// creator, admin and platform shares, and how the pool divides among modelers by points. Rounding never loses
-/// a unit: the pool takes the split's remainder, and rewards telescope so that the last claim takes the rest.
+/// a unit: the pool takes the split's remainder, and the platform takes what the floored rewards leave.
 library Payouts {
     uint256 internal constant BPS = 10_000;
     uint16 internal constant DEFAULT_SHARE_BPS = 500;
@@ -42,14 +42,9 @@ library Payouts {
         }
     }
 
-    /// @notice The reward for `points` out of `totalPoints` when `pointsPaid` points were already paid out.
-    /// @dev Rewards are differences of one cumulative floor, `pool * paid / total`, so however the claims are
-    /// ordered they sum to exactly `pool` once every point is paid, and each is within one unit of its share.
-    function reward(uint256 pool, uint256 pointsPaid, uint256 points, uint256 totalPoints)
-        internal
-        pure
-        returns (uint256)
-    {
-        return pool * (pointsPaid + points) / totalPoints - pool * pointsPaid / totalPoints;
+    /// @notice The reward for `points` out of `totalPoints`: `pool * points / totalPoints`, floored.
+    /// @dev The pool is below 2^128 and points below 2^40, so the product cannot overflow.
+    function reward(uint256 pool, uint256 points, uint256 totalPoints) internal pure returns (uint256) {
+        return pool * points / totalPoints;
     }
 }
