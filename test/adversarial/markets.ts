@@ -23,9 +23,8 @@ const SHARE_BPS = 500n;
 export const feeShare = (settled: bigint) => (settled * SHARE_BPS) / BPS;
 /** The modelers' pool: the settled fees minus the three floored shares. */
 export const poolOf = (settled: bigint) => settled - 3n * feeShare(settled);
-/** The reward of `points` once `paid` points were paid: a difference of cumulative floors, as the README states. */
-export const rewardOf = (pool: bigint, paid: bigint, points: bigint, total: bigint) =>
-  (pool * (paid + points)) / total - (pool * paid) / total;
+/** A modeler's reward: pool * points / totalPoints, floored (the dust goes to the platform's share). */
+export const rewardOf = (pool: bigint, points: bigint, total: bigint) => (pool * points) / total;
 
 type Accounts = Awaited<ReturnType<typeof deployFixture>>;
 

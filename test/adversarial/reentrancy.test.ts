@@ -11,8 +11,9 @@ import { activeMarketOn, feeShare, poolOf, rewardOf, INPUT, Kind, OUTPUT } from 
  * nonReentrant: each one, entered from inside each other's transfer, must revert the whole transaction with
  * ReentrancyGuardReentrantCall and change nothing. Each inner call is valid on its own (the token makes it
  * outside any market call and it succeeds), so the guard is what refuses it.
- * answer moves no tokens and is not guarded; a reentrant answer can neither settle a fee being refunded nor
- * change the figures of an epoch being claimed.
+ * answer and finalize move no tokens and are not guarded: a reentrant answer can neither settle a fee being
+ * refunded nor change the figures of an epoch being claimed, and a reentrant finalize stores the same totals the
+ * claim would have stored.
  */
 
 const E2 = E1 + 1n;
@@ -122,8 +123,8 @@ const ENTRIES: Entry[] = [
     outer: (f) => f.market.connect(f.stranger).claimRewards(1, f.modelers[0].address, [E1]),
     inner: (f) => f.market.interface.encodeFunctionData("claimRewards", [1, f.modelers[1].address, [E1]]),
     innerSucceeds: async (f, tx) => {
-      const amount = rewardOf(pool, 0n, 1n, 2n);
-      await expect(tx).to.emit(f.market, "RewardClaimed").withArgs(1n, f.modelers[1].address, E1, 1n, amount);
+      const amount = rewardOf(pool, 1n, 2n);
+      await expect(tx).to.emit(f.market, "RewardsClaimed").withArgs(1n, f.modelers[1].address, [E1], amount);
       await expect(tx).to.changeTokenBalances(f.token, [f.modelers[1], f.marketAddress], [amount, -amount]);
     },
   },
@@ -167,7 +168,7 @@ describe("adversarial: a fee token that re-enters the market", () => {
     }
   });
 
-  describe("answer is not guarded and needs no guard", () => {
+  describe("answer and finalize are not guarded and need no guard", () => {
     const answerData = (f: Fixture, r: Fixture["r1"]) =>
       f.market.interface.encodeFunctionData("answer", [r.id, r.key, 2, OUTPUT]);
 
@@ -209,6 +210,30 @@ describe("adversarial: a fee token that re-enters the market", () => {
       expect(after.points).to.equal(before.points + 1n);
       expect(await f.market.pointsOf(1, f.modelers[2].address, E2)).to.equal(1n);
       expect((await f.market.requestState(f.r4.id)).answeredMask).to.equal(1n << 2n);
+    });
+
+    it("inside a reward claim's transfer, finalize finds the epoch already finalized by the claim", async () => {
+      const f = await loadFixture(reentrancyFixture);
+      await f.token.arm(f.marketAddress, f.market.interface.encodeFunctionData("finalize", [1, E1]));
+      const before = await stateOf(f);
+      await expect(f.market.connect(f.stranger).claimRewards(1, f.modelers[0].address, [E1]))
+        .to.be.revertedWithCustomError(f.market, "MarketEpochAlreadyFinalized")
+        .withArgs(1n, E1);
+      expect(await stateOf(f)).to.deep.equal(before);
+      expect((await f.market.epochFigures(1, E1)).finalized).to.equal(false);
+    });
+
+    it("inside a creator's fee claim, finalize stores the totals the figures already showed", async () => {
+      const f = await loadFixture(reentrancyFixture);
+      await f.token.arm(f.marketAddress, f.market.interface.encodeFunctionData("finalize", [1, E1]));
+      const live = await f.market.epochFigures(1, E1);
+      expect(live.finalized).to.equal(false);
+      const tx = await f.market.connect(f.stranger).claimFees(1, Kind.Creator, [E1]);
+      await expect(tx).to.emit(f.market, "EpochFinalized").withArgs(1n, E1, 1n, 2n, 0n);
+      await expect(tx).to.emit(f.market, "FeesClaimed").withArgs(1n, f.creator.address, E1, Kind.Creator, feeShare(FEE));
+      const stored = await f.market.epochFigures(1, E1);
+      expect(stored.finalized).to.equal(true);
+      expect([...stored].slice(0, -1)).to.deep.equal([...live].slice(0, -1));
     });
   });
 });
