@@ -241,6 +241,7 @@ describe("adversarial: fee tokens", () => {
       const [newTreasury, newAdmin] = (await ethers.getSigners()).slice(38, 40);
       await token.setBlocked(treasury.address, true);
       await token.setBlocked(challengeAdmin.address, true);
+      const before = await stateOf(market, token, parties);
       for (const [kind, who] of [
         [Kind.Platform, treasury],
         [Kind.Admin, challengeAdmin],
@@ -249,6 +250,7 @@ describe("adversarial: fee tokens", () => {
           .to.be.revertedWithCustomError(token, "BlocklistTokenBlocked")
           .withArgs(who.address);
       }
+      expect(await stateOf(market, token, parties)).to.deep.equal(before);
       await market.connect(admin).setTreasury(newTreasury.address);
       await market.connect(challengeAdmin).setChallengeAdmin(1, newAdmin.address);
       const share = feeShare(FEE);
