@@ -96,7 +96,10 @@ describe("adversarial: bounds", () => {
   });
 
   describe("a full list of ten", () => {
-    /** Ten modelers listed, modelers 5..9 all served by hosts[5]; a fee of 1e18 + 9, whose pool is 9 (mod 10). */
+    /**
+     * Ten modelers listed, modelers 5..9 all served by hosts[5]; a fee of 1e18 + 9, whose pool is 9 (mod 10). Each
+     * test makes its request: the chain's clock follows the wall clock, and a slow run could outlast the SLA.
+     */
     async function fullListFixture() {
       const f = await loadFixture(challengeFixture);
       for (let i = 5; i < 10; i++) await f.market.connect(f.modelers[i]).register(1, f.hosts[5].address);
@@ -106,12 +109,12 @@ describe("adversarial: bounds", () => {
       await time.increaseTo(DATES.e1Start);
       const fee = FEE + 9n;
       await f.market.connect(f.challengeAdmin).setFee(1, fee);
-      const r = await requestOf(f.market, await f.market.connect(f.users[0]).request(1, fee, INPUT));
-      return { ...f, listed, fee, r };
+      return { ...f, listed, fee };
     }
 
     it("all ten answer one request (one host for five of them, in a batch): mask 0x3FF, ten points", async () => {
-      const { market, hosts, listed, r } = await loadFixture(fullListFixture);
+      const { market, users, hosts, listed, fee } = await loadFixture(fullListFixture);
+      const r = await requestOf(market, await market.connect(users[0]).request(1, fee, INPUT));
       for (let i = 0; i < 5; i++) await market.connect(hosts[i]).answer(r.id, r.key, i, OUTPUT);
       const batch = [5, 6, 7, 8, 9].map((index) => ({ requestId: r.id, key: r.key, index, output: OUTPUT }));
       const tx = await market.connect(hosts[5]).answerBatch(batch);
@@ -132,7 +135,8 @@ describe("adversarial: bounds", () => {
     });
 
     it("ten floored rewards leave the largest dust, 9 units, which the platform's share takes", async () => {
-      const { market, token, hosts, listed, fee, r, treasury, stranger } = await loadFixture(fullListFixture);
+      const { market, token, users, hosts, listed, fee, treasury, stranger } = await loadFixture(fullListFixture);
+      const r = await requestOf(market, await market.connect(users[0]).request(1, fee, INPUT));
       for (let i = 0; i < 5; i++) await market.connect(hosts[i]).answer(r.id, r.key, i, OUTPUT);
       await market
         .connect(hosts[5])

@@ -11,15 +11,24 @@ import { poolOf, INPUT, OUTPUT } from "./markets";
  * the points and the reward go to the modeler, never to the host contract or its operator.
  */
 
-/** Modeler 0 named a ForwardingHost operated by hosts[0]; users[0..2] made requests r1..r3 in E1. */
+/** Modeler 0 named a ForwardingHost operated by hosts[0]. */
 async function hostContractFixture() {
   const f = await loadFixture(activeFixture);
   const host = await ethers.deployContract("ForwardingHost", [await f.market.getAddress(), f.hosts[0].address]);
   const hostAddress = await host.getAddress();
   await f.market.connect(f.modelers[0]).setHost(1, hostAddress);
+  return { ...f, host, hostAddress };
+}
+
+/**
+ * The fixture with three fresh requests by users[0..2]. They are made in each test, not in the fixture: the
+ * chain's clock moves on with the wall clock, and a slow (instrumented) run could outlast their 600 s SLA.
+ */
+async function withRequests() {
+  const f = await loadFixture(hostContractFixture);
   const rs = [];
   for (let i = 0; i < 3; i++) rs.push(await requestOf(f.market, await f.market.connect(f.users[i]).request(1, FEE, INPUT)));
-  return { ...f, host, hostAddress, rs };
+  return { ...f, rs };
 }
 
 /** What a refused answer must leave as it was. */
@@ -33,7 +42,7 @@ async function stateOf(market: InferenceMarket, token: TestToken, accounts: stri
 
 describe("adversarial: a host that is a contract", () => {
   it("forwards an answer: the modeler that named it earns the point and settles the fee", async () => {
-    const { market, host, modelers, hosts, rs } = await loadFixture(hostContractFixture);
+    const { market, host, modelers, hosts, rs } = await withRequests();
     const [r] = rs;
     const tx = await host.connect(hosts[0]).answer(r.id, r.key, 0, OUTPUT);
     await expect(tx).to.emit(market, "RequestAnswered").withArgs(r.id, 1n, modelers[0].address, E1, FEE, OUTPUT);
@@ -43,7 +52,7 @@ describe("adversarial: a host that is a contract", () => {
   });
 
   it("forwards a batch, and the reward is paid to the modeler, not to the host contract or its operator", async () => {
-    const { market, token, host, hostAddress, modelers, hosts, stranger, rs } = await loadFixture(hostContractFixture);
+    const { market, token, host, hostAddress, modelers, hosts, stranger, rs } = await withRequests();
     const batch = rs.map((r) => ({ requestId: r.id, key: r.key, index: 0, output: OUTPUT }));
     const tx = await host.connect(hosts[0]).answerBatch(batch);
     for (const r of rs) {
@@ -62,7 +71,7 @@ describe("adversarial: a host that is a contract", () => {
   });
 
   it("cannot answer for a modeler that did not name it, alone or inside a batch", async () => {
-    const { market, token, host, hostAddress, modelers, hosts, rs } = await loadFixture(hostContractFixture);
+    const { market, token, host, hostAddress, modelers, hosts, rs } = await withRequests();
     const ids = rs.map((r) => r.id);
     const before = await stateOf(market, token, [hostAddress], ids);
     await expect(host.connect(hosts[0]).answer(rs[0].id, rs[0].key, 1, OUTPUT))
@@ -79,7 +88,7 @@ describe("adversarial: a host that is a contract", () => {
   });
 
   it("answers only for its operator, and the operator cannot answer around it", async () => {
-    const { market, token, host, hostAddress, modelers, hosts, stranger, rs } = await loadFixture(hostContractFixture);
+    const { market, token, host, hostAddress, modelers, hosts, stranger, rs } = await withRequests();
     const [r] = rs;
     const ids = rs.map((x) => x.id);
     const before = await stateOf(market, token, [hostAddress], ids);
@@ -96,7 +105,7 @@ describe("adversarial: a host that is a contract", () => {
   });
 
   it("stops answering the moment the modeler names another host", async () => {
-    const { market, token, host, hostAddress, modelers, hosts, rs } = await loadFixture(hostContractFixture);
+    const { market, token, host, hostAddress, modelers, hosts, rs } = await withRequests();
     await market.connect(modelers[0]).setHost(1, hosts[10].address);
     const ids = rs.map((r) => r.id);
     const before = await stateOf(market, token, [hostAddress], ids);

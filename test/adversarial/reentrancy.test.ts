@@ -22,7 +22,7 @@ const NO_SIGNATURE = [0, ethers.ZeroHash, ethers.ZeroHash] as const;
 /**
  * A market on the ReentrantToken. In E1, r1 was answered by modelers 0 and 1 (one point each, fee settled),
  * r2 and r3 were left unanswered. Modeler 2 named the token as its host. The clock is at E1's claims opening
- * (Friday 2026-12-04 00:00, in E2), where r2 and r3 are refundable, E1 is claimable, and r4 was just made (open).
+ * (Friday 2026-12-04 00:00, in E2), where r2 and r3 are refundable and E1 is claimable.
  * The token holds 10 FEE that it approved to the market, so it can pay for a request itself.
  */
 async function reentrancyFixture() {
@@ -39,12 +39,11 @@ async function reentrancyFixture() {
   await market.connect(f.hosts[0]).answer(r1.id, r1.key, 0, OUTPUT);
   await market.connect(f.hosts[1]).answer(r1.id, r1.key, 1, OUTPUT);
   await time.increaseTo(DATES.e1ClaimsOpen);
-  const r4 = await requestOf(market, await market.connect(f.users[3]).request(1, FEE, INPUT));
 
   await token.mint(tokenAddress, 10n * FEE);
   await token.approveSelf(marketAddress, ethers.MaxUint256);
   const permitDeadline = DATES.e1ClaimsOpen + 3_600n;
-  return { ...f, token, tokenAddress, market, marketAddress, r1, r2, r3, r4, permitDeadline };
+  return { ...f, token, tokenAddress, market, marketAddress, r1, r2, r3, permitDeadline };
 }
 type Fixture = Awaited<ReturnType<typeof reentrancyFixture>>;
 
@@ -94,7 +93,7 @@ const ENTRIES: Entry[] = [
     inner: (f) => f.market.interface.encodeFunctionData("request", [1, FEE, INPUT]),
     innerSucceeds: async (f, tx) => {
       const at = BigInt((await tx.getBlock())!.timestamp);
-      await expect(tx).to.emit(f.market, "RequestMade").withArgs(5n, 1n, f.tokenAddress, 1n, FEE, at + TIME.sla, INPUT);
+      await expect(tx).to.emit(f.market, "RequestMade").withArgs(4n, 1n, f.tokenAddress, 1n, FEE, at + TIME.sla, INPUT);
       await expect(tx).to.changeTokenBalances(f.token, [f.tokenAddress, f.marketAddress], [-FEE, FEE]);
     },
   },
@@ -105,7 +104,7 @@ const ENTRIES: Entry[] = [
       f.market.interface.encodeFunctionData("requestWithPermit", [1, FEE, INPUT, f.permitDeadline, ...NO_SIGNATURE]),
     innerSucceeds: async (f, tx) => {
       const at = BigInt((await tx.getBlock())!.timestamp);
-      await expect(tx).to.emit(f.market, "RequestMade").withArgs(5n, 1n, f.tokenAddress, 1n, FEE, at + TIME.sla, INPUT);
+      await expect(tx).to.emit(f.market, "RequestMade").withArgs(4n, 1n, f.tokenAddress, 1n, FEE, at + TIME.sla, INPUT);
       await expect(tx).to.changeTokenBalances(f.token, [f.tokenAddress, f.marketAddress], [-FEE, FEE]);
     },
   },
@@ -186,7 +185,7 @@ describe("adversarial: a fee token that re-enters the market", () => {
       const f = await loadFixture(reentrancyFixture);
       await f.token.arm(f.marketAddress, answerData(f, f.r3));
       const before = await stateOf(f);
-      const at = DATES.e1ClaimsOpen + 100n;
+      const at = BigInt(await time.latest()) + 10n;
       await time.setNextBlockTimestamp(at);
       await expect(f.market.connect(f.stranger).claimRewards(1, f.modelers[0].address, [E1]))
         .to.be.revertedWithCustomError(f.market, "MarketDeadlinePassed")
@@ -196,12 +195,15 @@ describe("adversarial: a fee token that re-enters the market", () => {
 
     it("inside a request's transfer, an answer to another open request lands as if sent on its own", async () => {
       const f = await loadFixture(reentrancyFixture);
-      await f.token.arm(f.marketAddress, answerData(f, f.r4));
+      // Made here, not in the fixture: the chain's clock follows the wall clock, and an instrumented run could
+      // outlast the SLA between the fixture and this test.
+      const r4 = await requestOf(f.market, await f.market.connect(f.users[3]).request(1, FEE, INPUT));
+      await f.token.arm(f.marketAddress, answerData(f, r4));
       const before = await f.market.epochFigures(1, E2);
       const tx = await f.market.connect(f.users[4]).request(1, FEE, INPUT);
       await expect(tx)
         .to.emit(f.market, "RequestAnswered")
-        .withArgs(f.r4.id, 1n, f.modelers[2].address, E2, FEE, OUTPUT);
+        .withArgs(r4.id, 1n, f.modelers[2].address, E2, FEE, OUTPUT);
       await expect(tx).to.emit(f.market, "RequestMade");
       await expect(tx).to.changeTokenBalances(f.token, [f.users[4], f.marketAddress], [-FEE, FEE]);
       const after = await f.market.epochFigures(1, E2);
@@ -209,7 +211,7 @@ describe("adversarial: a fee token that re-enters the market", () => {
       expect(after.settledFees).to.equal(before.settledFees + FEE);
       expect(after.points).to.equal(before.points + 1n);
       expect(await f.market.pointsOf(1, f.modelers[2].address, E2)).to.equal(1n);
-      expect((await f.market.requestState(f.r4.id)).answeredMask).to.equal(1n << 2n);
+      expect((await f.market.requestState(r4.id)).answeredMask).to.equal(1n << 2n);
     });
 
     it("inside a reward claim's transfer, finalize finds the epoch already finalized by the claim", async () => {
