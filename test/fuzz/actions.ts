@@ -71,7 +71,9 @@ const claimableRewards = (m: MarketModel, at: bigint) =>
 
 /** The shares of `kind` that claimFees pays now. */
 const claimableShares = (m: MarketModel, at: bigint, kind: FeeKind) =>
-  m.tallyKeys().filter((t) => time.claimsOpenAt(T(m), t.epoch) <= at && m.claimableFees(t.challengeId, kind, t.epoch) > 0n);
+  m
+    .tallyKeys()
+    .filter((t) => time.claimsOpenAt(T(m), t.epoch) <= at && m.claimableFees(t.challengeId, kind, t.epoch) > 0n);
 
 const finalizable = (m: MarketModel, at: bigint) =>
   m.tallyKeys().filter((t) => time.finalAt(T(m), t.epoch) <= at && !m.epochFigures(t.challengeId, t.epoch).finalized);
@@ -114,11 +116,24 @@ const request: Planner = (d, s, w, at) => {
   const active = challengeIds(m).filter((c) => m.activeListIdAt(c, time.epochOf(T(m), at)) !== 0n);
   const challengeId = active.length && d.chance(85) ? d.pick(active) : pickChallenge(d, m, 10);
   const fee = m.challenge(challengeId)?.[2] ?? FEE;
-  const maxFee = d.weighted([[60, fee], [30, fee * 2n], [5, fee - 1n], [5, 0n]] as const);
+  const maxFee = d.weighted([
+    [60, fee],
+    [30, fee * 2n],
+    [5, fee - 1n],
+    [5, 0n],
+  ] as const);
   const permitKind =
     user === w.permitUser
-      ? d.weighted([[50, "fresh"], [20, "none"], [15, "replayed"], [15, "expired"]] as const)
-      : d.weighted([[90, "none"], [10, "replayed"]] as const);
+      ? d.weighted([
+          [50, "fresh"],
+          [20, "none"],
+          [15, "replayed"],
+          [15, "expired"],
+        ] as const)
+      : d.weighted([
+          [90, "none"],
+          [10, "replayed"],
+        ] as const);
   const scope: Scope = {
     accounts: [user.address],
     requests: [m.requestCount + 1n],
@@ -142,9 +157,12 @@ const request: Planner = (d, s, w, at) => {
       detail,
       scope,
       send: (o) =>
-        w.market.connect(user).requestWithPermit(challengeId, maxFee, INPUT, replay.permit.deadline, replay.v, replay.r, replay.s, o),
+        w.market
+          .connect(user)
+          .requestWithPermit(challengeId, maxFee, INPUT, replay.permit.deadline, replay.v, replay.r, replay.s, o),
       // A permit signed by another owner never verifies for this caller.
-      apply: () => m.request(user.address, challengeId, maxFee, replay.owner === user.address ? replay.permit : undefined),
+      apply: () =>
+        m.request(user.address, challengeId, maxFee, replay.owner === user.address ? replay.permit : undefined),
     };
   }
   const deadline = permitKind === "expired" ? at - 1n : at + 3_600n;
@@ -157,7 +175,9 @@ const request: Planner = (d, s, w, at) => {
     send: async (o) => {
       const { v, r, s: sigS } = await signPermit(w.token, user, w.marketAddress, maxFee, deadline);
       signature = { v, r, s: sigS };
-      return w.market.connect(user).requestWithPermit(challengeId, maxFee, INPUT, deadline, signature.v, signature.r, signature.s, o);
+      return w.market
+        .connect(user)
+        .requestWithPermit(challengeId, maxFee, INPUT, deadline, signature.v, signature.r, signature.s, o);
     },
     apply: () => m.request(user.address, challengeId, maxFee, permit),
     onSuccess: () => {
@@ -178,7 +198,9 @@ const refund: Planner = (d, s, w, at) => {
   ] as const);
   const chosen = variant.length ? d.pick(variant) : all.length ? d.pick(all) : undefined;
   let id = chosen?.id ?? 1n;
-  let key: RequestKey = chosen ? { ...chosen.r.key } : { requester: w.users[0].address, challengeId: 1n, listId: 1n, fee: FEE };
+  let key: RequestKey = chosen
+    ? { ...chosen.r.key }
+    : { requester: w.users[0].address, challengeId: 1n, listId: 1n, fee: FEE };
   if (d.chance(6)) key = { ...key, fee: key.fee + 1n };
   else if (d.chance(4)) id = d.pick([0n, m.requestCount + 1n]);
   const caller = anyone(d, w);
@@ -186,7 +208,11 @@ const refund: Planner = (d, s, w, at) => {
   return {
     action: "refund",
     detail: `refund(${id}, ${keyText(key)}) by ${caller.address.slice(0, 8)}`,
-    scope: { accounts: [key.requester], requests: [id], epochs: r ? [{ challengeId: r.key.challengeId, epoch: epochOfRequest(m, r.createdAt) }] : [] },
+    scope: {
+      accounts: [key.requester],
+      requests: [id],
+      epochs: r ? [{ challengeId: r.key.challengeId, epoch: epochOfRequest(m, r.createdAt) }] : [],
+    },
     send: (o) => w.market.connect(caller).refund(id, key, o),
     apply: () => m.refund(id, key),
   };
@@ -214,7 +240,7 @@ const answer: Planner = (d, s, w, at) => {
   if (base) entry = { requestId: base.id, key: { ...base.key }, index: base.index, host: base.host };
   else if (variant === "late" || variant === "twice" || !fallback) {
     const pool = all.filter(({ r }) =>
-      variant === "late" ? time.deadline(T(m), r.createdAt) < at : variant === "twice" ? r.answered !== 0 : true,
+      variant === "late" ? time.deadline(T(m), r.createdAt) < at : variant === "twice" ? r.answered !== 0 : true
     );
     const chosen = pool.length ? d.pick(pool) : fallback;
     const members = chosen ? m.list(chosen.r.key.challengeId, chosen.r.key.listId)[1] : [];
@@ -236,12 +262,14 @@ const answer: Planner = (d, s, w, at) => {
 
   const modeler = m.list(entry.key.challengeId, entry.key.listId)[1][entry.index];
   let caller = entry.host;
-  if (variant === "wrongHost") caller = d.pick(hostCandidates(w).filter((h) => h.toLowerCase() !== entry.host.toLowerCase()));
+  if (variant === "wrongHost")
+    caller = d.pick(hostCandidates(w).filter((h) => h.toLowerCase() !== entry.host.toLowerCase()));
   if (variant === "formerHost" && modeler) {
     const former = s.formerHosts.get(`${entry.key.challengeId}/${modeler.toLowerCase()}`) ?? [];
     if (former.length) caller = d.pick(former);
   }
-  if (variant === "badIndex") entry.index = d.pick([m.list(entry.key.challengeId, entry.key.listId)[1].length, 10, 255]);
+  if (variant === "badIndex")
+    entry.index = d.pick([m.list(entry.key.challengeId, entry.key.listId)[1].length, 10, 255]);
   if (variant === "badKey") {
     entry.key = d.pick([
       { ...entry.key, fee: entry.key.fee + 1n },
@@ -270,7 +298,12 @@ const answerBatch: Planner = (d, s, w, at) => {
     .shuffle(answerable(m, at, host))
     .slice(0, 1 + d.below(4))
     .map(({ id, key, index }) => ({ requestId: id, key, index }));
-  const variant = d.weighted([[85, "valid"], [5, "empty"], [5, "repeated"], [5, "stale"]] as const);
+  const variant = d.weighted([
+    [85, "valid"],
+    [5, "empty"],
+    [5, "repeated"],
+    [5, "stale"],
+  ] as const);
   if (variant === "empty") entries.length = 0;
   if (variant === "repeated" && entries.length) entries.push(entries[0]);
   if (variant === "stale" || (variant !== "empty" && entries.length === 0)) {
@@ -284,7 +317,10 @@ const answerBatch: Planner = (d, s, w, at) => {
   const calls = entries.map((e) => ({ requestId: e.requestId, key: e.key, index: e.index, output: OUTPUT }));
   return {
     action: "answerBatch",
-    detail: `answerBatch([${entries.map((e) => `${e.requestId}#${e.index}`).join(", ")}]) by ${host.slice(0, 8)} [${variant}]`,
+    detail: `answerBatch([${entries.map((e) => `${e.requestId}#${e.index}`).join(", ")}]) by ${host.slice(
+      0,
+      8
+    )} [${variant}]`,
     scope: answerScope(m, entries),
     send: (o) => w.market.connect(signer).answerBatch(calls, o),
     apply: () => m.answerBatch(host, entries),
@@ -298,7 +334,11 @@ const register: Planner = (d, s, w) => {
   const challengeId = pickChallenge(d, m, 5);
   const unregistered = modelersOf(w).filter((x) => m.modelerInfo(challengeId, x)[0] === ZERO_ADDRESS);
   const modeler = unregistered.length && d.chance(75) ? d.pick(unregistered) : d.pick(modelersOf(w));
-  const host = d.weighted([[80, d.pick(w.hosts).address], [12, modeler], [8, ZERO_ADDRESS]] as const);
+  const host = d.weighted([
+    [80, d.pick(w.hosts).address],
+    [12, modeler],
+    [8, ZERO_ADDRESS],
+  ] as const);
   const signer = w.signerOf(modeler);
   return {
     action: "register",
@@ -316,7 +356,11 @@ const setHost: Planner = (d, s, w) => {
   const modeler = registered.length && d.chance(85) ? d.pick(registered) : d.pick(modelersOf(w));
   const current = m.modelerInfo(challengeId, modeler)[0];
   const others = hostCandidates(w).filter((h) => h.toLowerCase() !== current.toLowerCase());
-  const host = d.weighted([[85, d.pick(others)], [10, modeler], [5, ZERO_ADDRESS]] as const);
+  const host = d.weighted([
+    [85, d.pick(others)],
+    [10, modeler],
+    [5, ZERO_ADDRESS],
+  ] as const);
   const signer = w.signerOf(modeler);
   const historyKey = `${challengeId}/${modeler.toLowerCase()}`;
   return {
@@ -343,7 +387,7 @@ const claimRewards: Planner = (d, s, w, at) => {
     [4, "repeated"],
   ] as const);
   const pool = entries.filter((x) =>
-    variant === "early" ? !open(x.epoch) : variant === "twice" ? x.claimed : !x.claimed && open(x.epoch),
+    variant === "early" ? !open(x.epoch) : variant === "twice" ? x.claimed : !x.claimed && open(x.epoch)
   );
   const chosen = pool.length ? d.pick(pool) : entries.length ? d.pick(entries) : undefined;
   const challengeId = chosen?.challengeId ?? pickChallenge(d, m, 0);
@@ -351,9 +395,20 @@ const claimRewards: Planner = (d, s, w, at) => {
   let epochs = chosen ? [chosen.epoch] : [time.epochOf(T(m), at) - 1n];
   if (variant === "valid" && chosen) {
     const more = entries.filter(
-      (x) => x.challengeId === challengeId && x.modeler === modeler && x.epoch !== chosen.epoch && !x.claimed && open(x.epoch),
+      (x) =>
+        x.challengeId === challengeId &&
+        x.modeler === modeler &&
+        x.epoch !== chosen.epoch &&
+        !x.claimed &&
+        open(x.epoch)
     );
-    epochs = [...epochs, ...d.shuffle(more).slice(0, 2).map((x) => x.epoch)];
+    epochs = [
+      ...epochs,
+      ...d
+        .shuffle(more)
+        .slice(0, 2)
+        .map((x) => x.epoch),
+    ];
   }
   if (variant === "nothing") modeler = d.pick(modelersOf(w));
   if (variant === "empty") epochs = [];
@@ -383,21 +438,34 @@ const claimFees: Planner = (d, s, w, at) => {
     const f = m.epochFigures(t.challengeId, t.epoch);
     return [f.creatorShare, f.adminShare, f.platformShare][kind];
   };
-  const variant = d.weighted([[65, "valid"], [10, "early"], [10, "twice"], [5, "nothing"], [5, "empty"], [5, "unknown"]] as const);
+  const variant = d.weighted([
+    [65, "valid"],
+    [10, "early"],
+    [10, "twice"],
+    [5, "nothing"],
+    [5, "empty"],
+    [5, "unknown"],
+  ] as const);
   const pool =
     variant === "valid"
       ? payable
       : variant === "early"
-        ? owed.filter((t) => !open(t.epoch))
-        : variant === "twice"
-          ? tallies.filter((t) => m.claimableFees(t.challengeId, kind, t.epoch) === 0n && share(t) > 0n)
-          : tallies;
+      ? owed.filter((t) => !open(t.epoch))
+      : variant === "twice"
+      ? tallies.filter((t) => m.claimableFees(t.challengeId, kind, t.epoch) === 0n && share(t) > 0n)
+      : tallies;
   const chosen = pool.length ? d.pick(pool) : undefined;
   let challengeId = chosen?.challengeId ?? pickChallenge(d, m, 0);
   let epochs = [chosen?.epoch ?? time.epochOf(T(m), at) - 1n];
   if (variant === "valid" && chosen) {
     const more = pool.filter((t) => t.challengeId === challengeId && t.epoch !== chosen.epoch);
-    epochs = [...epochs, ...d.shuffle(more).slice(0, 2).map((t) => t.epoch)];
+    epochs = [
+      ...epochs,
+      ...d
+        .shuffle(more)
+        .slice(0, 2)
+        .map((t) => t.epoch),
+    ];
   }
   if (variant === "nothing") epochs = [time.epochOf(T(m), at) - 1n - BigInt(d.below(3))];
   if (variant === "empty") epochs = [];
@@ -420,12 +488,21 @@ const finalize: Planner = (d, s, w, at) => {
   const current = time.epochOf(T(m), at);
   const epochs = [...m.tallyKeys(), ...challengeIds(m).map((challengeId) => ({ challengeId, epoch: current - 1n }))];
   const isFinal = (e: bigint) => time.finalAt(T(m), e) <= at;
-  const variant = d.weighted([[60, "valid"], [15, "early"], [10, "twice"], [5, "unknown"], [5, "outOfRange"], [5, "any"]] as const);
+  const variant = d.weighted([
+    [60, "valid"],
+    [15, "early"],
+    [10, "twice"],
+    [5, "unknown"],
+    [5, "outOfRange"],
+    [5, "any"],
+  ] as const);
   const pool = epochs.filter((x) => {
     const { finalized } = m.epochFigures(x.challengeId, x.epoch);
     return variant === "valid" ? isFinal(x.epoch) && !finalized : variant === "twice" ? finalized : true;
   });
-  let { challengeId, epoch } = pool.length ? d.pick(pool) : { challengeId: pickChallenge(d, m, 0), epoch: current - 1n };
+  let { challengeId, epoch } = pool.length
+    ? d.pick(pool)
+    : { challengeId: pickChallenge(d, m, 0), epoch: current - 1n };
   if (variant === "early") epoch = isFinal(current - 1n) ? current : current - 1n;
   if (variant === "unknown") challengeId = m.challengeCount + 1n;
   if (variant === "outOfRange") epoch = MAX_EPOCH + 1n;
@@ -442,7 +519,14 @@ const finalize: Planner = (d, s, w, at) => {
 const evict: Planner = (d, s, w, at) => {
   const m = s.model;
   const judged = time.epochOf(T(m), at) - 1n;
-  const variant = d.weighted([[60, "valid"], [15, "closed"], [10, "wrongList"], [6, "any"], [5, "badIndex"], [4, "outOfRange"]] as const);
+  const variant = d.weighted([
+    [60, "valid"],
+    [15, "closed"],
+    [10, "wrongList"],
+    [6, "any"],
+    [5, "badIndex"],
+    [4, "outOfRange"],
+  ] as const);
   const candidates = evictable(m, at);
   let challengeId = pickChallenge(d, m, 2);
   let epoch = judged;
@@ -478,15 +562,27 @@ const promote: Planner = (d, s, w) => {
   const others = modelersOf(w).filter((x) => !evicted.includes(x));
   const unique = d.chance(50) ? [...d.shuffle(evicted), ...d.shuffle(others)] : d.shuffle(modelersOf(w));
   let list = unique.slice(0, 1 + d.below(10));
-  const variant = d.weighted([[88, "valid"], [3, "empty"], [3, "tooLong"], [3, "repeated"], [3, "zero"]] as const);
+  const variant = d.weighted([
+    [88, "valid"],
+    [3, "empty"],
+    [3, "tooLong"],
+    [3, "repeated"],
+    [3, "zero"],
+  ] as const);
   if (variant === "empty") list = [];
   if (variant === "tooLong") list = [...unique.slice(0, 11)];
   if (variant === "repeated") list = [...list, d.pick(list)];
   if (variant === "zero") list.splice(d.below(list.length + 1), 0, ZERO_ADDRESS);
   return {
     action: "promote",
-    detail: `promote(c${challengeId}, [${list.map((x) => x.slice(0, 6)).join(", ")}]) by ${caller.address.slice(0, 8)} [${variant}]`,
-    scope: { challenges: [challengeId], modelers: list.filter((x) => x !== ZERO_ADDRESS).map((modeler) => ({ challengeId, modeler })) },
+    detail: `promote(c${challengeId}, [${list.map((x) => x.slice(0, 6)).join(", ")}]) by ${caller.address.slice(
+      0,
+      8
+    )} [${variant}]`,
+    scope: {
+      challenges: [challengeId],
+      modelers: list.filter((x) => x !== ZERO_ADDRESS).map((modeler) => ({ challengeId, modeler })),
+    },
     send: (o) => w.market.connect(caller).promote(challengeId, list, ethers.id(`leaderboard-${list.join()}`), o),
     apply: () => m.promote(caller.address, challengeId, list),
   };
@@ -539,7 +635,10 @@ const setChallengeAdmin: Planner = (d, s, w) => {
   const m = s.model;
   const challengeId = pickChallenge(d, m, 4);
   const caller = challengeCaller(d, w, m, challengeId);
-  const next = d.weighted([[90, d.pick(w.challengeAdmins).address], [10, ZERO_ADDRESS]] as const);
+  const next = d.weighted([
+    [90, d.pick(w.challengeAdmins).address],
+    [10, ZERO_ADDRESS],
+  ] as const);
   return {
     action: "setChallengeAdmin",
     detail: `setChallengeAdmin(c${challengeId}, ${next.slice(0, 8)}) by ${caller.address.slice(0, 8)}`,
@@ -551,7 +650,10 @@ const setChallengeAdmin: Planner = (d, s, w) => {
 
 const setTreasury: Planner = (d, s, w) => {
   const caller = d.chance(85) ? w.admin : w.stranger;
-  const next = d.weighted([[90, d.pick(w.treasuries).address], [10, ZERO_ADDRESS]] as const);
+  const next = d.weighted([
+    [90, d.pick(w.treasuries).address],
+    [10, ZERO_ADDRESS],
+  ] as const);
   return {
     action: "setTreasury",
     detail: `setTreasury(${next.slice(0, 8)}) by ${caller.address.slice(0, 8)}`,
@@ -613,7 +715,9 @@ function timeTarget(d: Dice, s: FuzzState): { target: bigint; why: string } {
     seconds: () => now + 1n + BigInt(d.below(120)),
     deadline: () => {
       const open = requests.filter(({ r }) => time.deadline(t, r.createdAt) + 1n > now);
-      return requests.length ? time.deadline(t, d.pick(open.length ? open : requests).r.createdAt) + BigInt(d.below(2)) : now + 600n;
+      return requests.length
+        ? time.deadline(t, d.pick(open.length ? open : requests).r.createdAt) + BigInt(d.below(2))
+        : now + 600n;
     },
     sla: () => now + 599n + BigInt(d.below(3)),
     epochStart: () => time.endOf(t, epoch) - minusOne,
@@ -661,10 +765,7 @@ const TIME_WEIGHT = 16;
 
 abstract class Step implements fc.AsyncCommand<FuzzState, World> {
   protected resolved = "";
-  constructor(
-    protected readonly kind: string,
-    protected readonly seed: readonly number[],
-  ) {}
+  constructor(protected readonly kind: string, protected readonly seed: readonly number[]) {}
   check(s: FuzzState): boolean;
   check() {
     return true;
@@ -719,7 +820,7 @@ export const stepArbitrary: fc.Arbitrary<fc.AsyncCommand<FuzzState, World>> = fc
   ...Object.entries(PLANNERS).map(([kind, [weight]]) => ({
     weight,
     arbitrary: seedArb.map((seed) => new CallStep(kind, seed)),
-  })),
+  }))
 );
 
 /**

@@ -26,6 +26,16 @@ export interface FuzzState {
   stats: Stats;
 }
 
+/** The fuzzer's state at the start of a sequence. */
+export const startState = (model: MarketModel, stats: Stats): FuzzState => ({
+  model: model.clone(),
+  formerHosts: new Map(),
+  stats,
+  verifiedAt: 0n,
+  moved: new Set(),
+  steps: 0,
+});
+
 /** The views an action may have changed, beyond those every step reads. */
 export interface Scope {
   epochs?: { challengeId: bigint; epoch: bigint }[];
@@ -64,7 +74,7 @@ export class Stats {
   }
 
   report(): string {
-    const lines = [`${this.sequences} sequences, ${this.actions} actions`];
+    const lines = [`${this.sequences} sequences run, ${this.actions} actions`];
     for (const [action, { ok, failed, outcomes }] of [...this.counts].sort(([a], [b]) => a.localeCompare(b))) {
       const detail = [...outcomes]
         .sort((a, b) => b[1] - a[1])
@@ -172,7 +182,8 @@ export async function execute(w: World, s: FuzzState, p: Planned): Promise<void>
   await network.provider.send("evm_setNextBlockTimestamp", [Number(at)]);
   const actual = await outcomeOf(w.errors, () => p.send({ gasLimit: GAS_LIMIT }));
   s.pendingTime = undefined;
-  const want: Outcome = expected instanceof Revert ? { ok: false, error: expected.error, args: [...expected.args] } : { ok: true };
+  const want: Outcome =
+    expected instanceof Revert ? { ok: false, error: expected.error, args: [...expected.args] } : { ok: true };
   if (text(want) !== text(actual)) {
     throw new Error(`${p.detail} at ${at}: expected ${describe(want)}, chain gave ${describe(actual)}`);
   }
@@ -214,7 +225,10 @@ function decode(iface: Interface, fn: string, raw: string): unknown {
 /** Reads every probe from the chain with raw eth_calls: ethers' contract layer would triple the time. */
 async function compare(probes: Probe[]) {
   for (const p of probes) {
-    const raw = (await network.provider.send("eth_call", [{ to: p.to, data: encode(p.iface, p.fn, p.args) }, "latest"])) as string;
+    const raw = (await network.provider.send("eth_call", [
+      { to: p.to, data: encode(p.iface, p.fn, p.args) },
+      "latest",
+    ])) as string;
     const got = decode(p.iface, p.fn, raw);
     if (text(got) !== text(p.expected)) {
       throw new Error(`view ${p.fn}(${p.args.map(String).join(", ")}): chain ${text(got)}, model ${text(p.expected)}`);
@@ -258,12 +272,13 @@ export async function verify(w: World, s: FuzzState, scope: Scope, full = false)
   const requests = new Set(scope.requests ?? []);
   for (let id = 1n; id <= m.requestCount + (full ? 1n : 0n); id++) {
     const r = m.requestOf(id);
-    const mayHaveExpired = r && !r.refunded && r.answered === 0 && time.deadline(m.settings.time, r.createdAt) >= s.verifiedAt;
+    const mayHaveExpired =
+      r && !r.refunded && r.answered === 0 && time.deadline(m.settings.time, r.createdAt) >= s.verifiedAt;
     if (full || mayHaveExpired) requests.add(id);
   }
   for (const id of requests) onMarket("requestState", [id], m.requestState(id));
 
-  for (const c of new Set(full ? challengeIds : (scope.challenges ?? []))) {
+  for (const c of new Set(full ? challengeIds : scope.challenges ?? [])) {
     const info = m.challenge(c);
     if (!info) continue;
     onMarket("challenge", [c], info);
@@ -272,7 +287,7 @@ export async function verify(w: World, s: FuzzState, scope: Scope, full = false)
 
   const modelers = full
     ? challengeIds.flatMap((challengeId) => w.modelers.map((x) => ({ challengeId, modeler: x.address })))
-    : (scope.modelers ?? []);
+    : scope.modelers ?? [];
   for (const { challengeId, modeler } of modelers) {
     onMarket("modelerInfo", [challengeId, modeler], m.modelerInfo(challengeId, modeler));
   }
@@ -280,7 +295,7 @@ export async function verify(w: World, s: FuzzState, scope: Scope, full = false)
   const credited = m.pointEntries();
   const seen = new Set<string>();
   const tallied = new Set(m.tallyKeys().map((k) => `${k.challengeId}/${k.epoch}`));
-  for (const { challengeId: c, epoch: e } of full ? allEpochs(m, challengeIds) : (scope.epochs ?? [])) {
+  for (const { challengeId: c, epoch: e } of full ? allEpochs(m, challengeIds) : scope.epochs ?? []) {
     if (seen.has(`${c}/${e}`)) continue;
     seen.add(`${c}/${e}`);
     onMarket("epochFigures", [c, e], Object.values(m.epochFigures(c, e)));
@@ -288,9 +303,10 @@ export async function verify(w: World, s: FuzzState, scope: Scope, full = false)
       onMarket("claimableFees", [c, kind, e], m.claimableFees(c, kind, e));
     }
     const named = (scope.modelers ?? []).filter((x) => x.challengeId === c).map((x) => x.modeler.toLowerCase());
-    const holders = full && tallied.has(`${c}/${e}`)
-      ? w.modelers.map((x) => x.address)
-      : new Set([...named, ...credited.filter((x) => x.challengeId === c && x.epoch === e).map((x) => x.modeler)]);
+    const holders =
+      full && tallied.has(`${c}/${e}`)
+        ? w.modelers.map((x) => x.address)
+        : new Set([...named, ...credited.filter((x) => x.challengeId === c && x.epoch === e).map((x) => x.modeler)]);
     for (const x of holders) {
       onMarket("pointsOf", [c, x, e], m.pointsOf(c, x, e));
       onMarket("claimableReward", [c, x, e], m.claimableReward(c, x, e));

@@ -5,7 +5,7 @@ import { challengeFixture, requestOf, DATES, E1, FEE } from "../fixtures";
 import { utc } from "../../sdk/time";
 
 /*
- * Disagreements between the contract and the reference model (test/model/reference.ts) found while fuzzing.
+ * Disagreements between the contract and the reference model (test/model/reference.ts) found by fuzzing.
  * Each test states what the README's rules require; it fails until the contract follows them.
  */
 
@@ -25,6 +25,11 @@ const OUTPUT = ethers.hexlify(ethers.toUtf8Bytes("score:640"));
  * A modeler that had registered before its eviction gets optedInAt = E3's start from that promotion; M5,
  * registering after it, gets its registration time instead, so it answers requests of the old list 1 in E2
  * and can be evicted again for E2, off the list the keeper just gave it.
+ *
+ * market.fuzz.test.ts found it with FUZZ_RUNS=2000 (seed 20261126, sequence 1886), shrunk to six actions:
+ * the seeded request of E1 answered by modeler 0 only; eviction of the never-registered modeler 8 for E1 on
+ * Thu 2026-12-03; a promotion listing it again on Mon 2026-12-07 23:59:00; its registration one second
+ * later, after which modelerInfo shows the registration time where the model expects E3's start.
  */
 async function relistedThenRegisteredFixture() {
   const f = await loadFixture(challengeFixture);

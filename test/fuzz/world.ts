@@ -2,7 +2,12 @@ import { ethers, network } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { Interface, type InterfaceAbi } from "ethers";
-import { InferenceMarket__factory, TestToken__factory, type InferenceMarket, type TestToken } from "../../typechain-types";
+import {
+  InferenceMarket__factory,
+  TestToken__factory,
+  type InferenceMarket,
+  type TestToken,
+} from "../../typechain-types";
 import { deployFixture, DATES, FEE } from "../fixtures";
 import { MarketModel, ROLES, MAX_UINT256 } from "../model/reference";
 
@@ -54,7 +59,13 @@ export async function fuzzWorldFixture(): Promise<World> {
   const marketAddress = await market.getAddress();
   const latest = await ethers.provider.getBlock("latest");
 
-  const model = new MarketModel(marketAddress, f.admin.address, f.treasury.address, undefined, BigInt(latest!.timestamp));
+  const model = new MarketModel(
+    marketAddress,
+    f.admin.address,
+    f.treasury.address,
+    undefined,
+    BigInt(latest!.timestamp)
+  );
   model.grantRole(ROLES.manager, f.manager.address);
   model.grantRole(ROLES.keeper, f.keeper.address);
   model.grantRole(ROLES.pauser, f.pauser.address);
@@ -65,8 +76,18 @@ export async function fuzzWorldFixture(): Promise<World> {
 
   const hostOf = (i: number) => (i === 7 ? modelers[7].address : hosts[i % 3].address);
   const keeperList = (c: bigint, ids: number[]): SetupStep => ({
-    chain: () => market.connect(f.keeper).promote(c, ids.map((i) => modelers[i].address), ethers.id(`fuzz-${c}`)),
-    model: (m) => m.promote(f.keeper.address, c, ids.map((i) => modelers[i].address)),
+    chain: () =>
+      market.connect(f.keeper).promote(
+        c,
+        ids.map((i) => modelers[i].address),
+        ethers.id(`fuzz-${c}`)
+      ),
+    model: (m) =>
+      m.promote(
+        f.keeper.address,
+        c,
+        ids.map((i) => modelers[i].address)
+      ),
   });
   const steps: SetupStep[] = [
     { chain: () => token.mint(permitUser.address, 3n * FEE), model: (m) => m.mint(permitUser.address, 3n * FEE) },
@@ -86,7 +107,11 @@ export async function fuzzWorldFixture(): Promise<World> {
     keeperList(2n, [9, 3, 10, 4, 5, 6, 11, 7]),
   ];
   // Three requests open at the first second of E1, so that hosts have work from the first action.
-  for (const [u, c] of [[0, 1n], [1, 2n], [2, 1n]] as const) {
+  for (const [u, c] of [
+    [0, 1n],
+    [1, 2n],
+    [2, 1n],
+  ] as const) {
     const fee = c === 1n ? FEE : FEE + 7n;
     steps.push({
       at: u === 0 ? DATES.e1Start : undefined,
@@ -127,7 +152,7 @@ export async function fuzzWorldFixture(): Promise<World> {
     holders: [
       marketAddress,
       ...[...users, permitUser, ...modelers, f.creator, f.challengeAdmin, admin2, f.treasury, treasury2].map(
-        (s) => s.address,
+        (s) => s.address
       ),
     ],
     signerOf(address: string) {

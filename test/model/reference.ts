@@ -1,5 +1,7 @@
 /**
  * The protocol as plain TypeScript: PROTOCOL.md plus the README's decisions where it is silent, with no chain.
+ * Rewards follow the contract's finalized epochs: each modeler gets the floor of its share of the pool by
+ * points, and what the floors leave (the dust) goes to the platform's share.
  *
  * Every action runs at a block time `at` like a transaction: it either succeeds or throws the `Revert` the
  * contract must raise (same custom error, same arguments, checked in the contract's order) and then leaves
@@ -61,10 +63,7 @@ export const DEFAULT_SETTINGS: Settings = {
 
 /** The custom error a call must revert with. */
 export class Revert extends Error {
-  constructor(
-    readonly error: string,
-    readonly args: readonly unknown[],
-  ) {
+  constructor(readonly error: string, readonly args: readonly unknown[]) {
     super(`${error}(${args.map(String).join(", ")})`);
   }
 }
@@ -150,7 +149,7 @@ export class MarketModel {
     admin: string,
     treasury: string,
     readonly settings: Settings = DEFAULT_SETTINGS,
-    now = 0n,
+    now = 0n
   ) {
     this.s = {
       now,
@@ -644,7 +643,8 @@ export class MarketModel {
     for (const [key, t] of this.s.tallies) {
       const dust = this.dust(t);
       const payable = this.split(t.settledFees)[0] - dust;
-      if (t.rewardsPaid > payable || dust >= BigInt(Math.max(t.points.size, 1))) throw new Error(`pool ${key} overpaid`);
+      if (t.rewardsPaid > payable || dust >= BigInt(Math.max(t.points.size, 1)))
+        throw new Error(`pool ${key} overpaid`);
       if (t.rewardClaimed.length === t.points.size && t.rewardsPaid !== payable) {
         throw new Error(`pool ${key} not paid out exactly: ${t.rewardsPaid} of ${payable}`);
       }
@@ -653,7 +653,12 @@ export class MarketModel {
 
   // ------------------------------------------------------------------ rules
 
-  /** The opt-in of a registered or re-listed modeler: the later of its registration and its re-listing. */
+  /**
+   * The opt-in of a registered or re-listed modeler: the later of its registration and its re-listing, since
+   * after an eviction only the requests of the list that re-listed it are open to it, from that list's first
+   * second, and only epochs that ended after that judge it (README, eviction). test/fuzz/regressions.test.ts
+   * shows the contract taking the registration alone when it comes between the re-listing and the new list.
+   */
   private optedInAt(m: Modeler): bigint {
     return max(m.registeredAt ?? 0n, m.relistedAt ?? 0n);
   }
