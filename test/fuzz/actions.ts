@@ -220,73 +220,74 @@ const refund: Planner = (d, s, w, at) => {
 
 // ------------------------------------------------------------------ hosts
 
+/** Every position of every request's list, with the modeler there and its current host. */
+function positions(m: MarketModel) {
+  return allRequests(m).flatMap(({ id, r }) =>
+    m.list(r.key.challengeId, r.key.listId)[1].map((modeler, index) => {
+      const [host, optedInAt, evicted] = m.modelerInfo(r.key.challengeId, modeler);
+      return { id, r, key: r.key, index, host, serving: !evicted && optedInAt <= r.createdAt };
+    })
+  );
+}
+
 const answer: Planner = (d, s, w, at) => {
   const m = s.model;
-  const all = allRequests(m);
   const variant = d.weighted([
-    [70, "valid"],
+    [66, "valid"],
     [6, "late"],
-    [6, "wrongHost"],
+    [5, "wrongHost"],
     [5, "formerHost"],
     [5, "twice"],
+    [4, "notServing"],
     [3, "badIndex"],
     [3, "badKey"],
-    [2, "unknown"],
+    [2, "refunded"],
+    [1, "unknown"],
   ] as const);
-  const valid = answerable(m, at);
-  let entry: AnswerEntry & { host: string };
-  const fallback = all.length ? d.pick(all) : undefined;
-  const base = valid.length && variant !== "late" && variant !== "twice" ? d.pick(valid) : undefined;
-  if (base) entry = { requestId: base.id, key: { ...base.key }, index: base.index, host: base.host };
-  else if (variant === "late" || variant === "twice" || !fallback) {
-    const pool = all.filter(({ r }) =>
-      variant === "late" ? time.deadline(T(m), r.createdAt) < at : variant === "twice" ? r.answered !== 0 : true
-    );
-    const chosen = pool.length ? d.pick(pool) : fallback;
-    const members = chosen ? m.list(chosen.r.key.challengeId, chosen.r.key.listId)[1] : [];
-    const answered = members.map((_, i) => i).filter((i) => chosen!.r.answered & (1 << i));
-    const index = variant === "twice" && answered.length ? d.pick(answered) : d.below(Math.max(members.length, 1));
-    const modeler = members[index];
-    const host = modeler ? m.modelerInfo(chosen!.r.key.challengeId, modeler)[0] : ZERO_ADDRESS;
-    entry = {
-      requestId: chosen?.id ?? 1n,
-      key: chosen ? { ...chosen.r.key } : { requester: w.users[0].address, challengeId: 1n, listId: 1n, fee: FEE },
-      index,
-      host: host === ZERO_ADDRESS ? d.pick(hostCandidates(w)) : host,
-    };
-  } else {
-    const members = m.list(fallback.r.key.challengeId, fallback.r.key.listId)[1];
-    const index = d.below(Math.max(members.length, 1));
-    entry = { requestId: fallback.id, key: { ...fallback.r.key }, index, host: d.pick(hostCandidates(w)) };
-  }
+  const all = positions(m);
+  const inTime = all.filter((p) => !p.r.refunded && time.deadline(T(m), p.r.createdAt) >= at);
+  const pools: Partial<Record<typeof variant, typeof all>> = {
+    late: all.filter((p) => !p.r.refunded && time.deadline(T(m), p.r.createdAt) < at),
+    twice: all.filter((p) => !p.r.refunded && p.r.answered & (1 << p.index)),
+    notServing: inTime.filter((p) => p.host !== ZERO_ADDRESS && !p.serving),
+    refunded: all.filter((p) => p.r.refunded),
+  };
+  const valid = inTime.filter((p) => p.host !== ZERO_ADDRESS && p.serving && !(p.r.answered & (1 << p.index)));
+  const pool = pools[variant] ?? valid;
+  const chosen = pool.length ? d.pick(pool) : all.length ? d.pick(all) : undefined;
+  let requestId = chosen?.id ?? 1n;
+  let key: RequestKey = chosen
+    ? { ...chosen.key }
+    : { requester: w.users[0].address, challengeId: 1n, listId: 1n, fee: FEE };
+  let index = chosen?.index ?? 0;
+  const host = chosen && chosen.host !== ZERO_ADDRESS ? chosen.host : d.pick(hostCandidates(w));
+  const modeler = m.list(key.challengeId, key.listId)[1][index];
 
-  const modeler = m.list(entry.key.challengeId, entry.key.listId)[1][entry.index];
-  let caller = entry.host;
-  if (variant === "wrongHost")
-    caller = d.pick(hostCandidates(w).filter((h) => h.toLowerCase() !== entry.host.toLowerCase()));
-  if (variant === "formerHost" && modeler) {
-    const former = s.formerHosts.get(`${entry.key.challengeId}/${modeler.toLowerCase()}`) ?? [];
-    if (former.length) caller = d.pick(former);
-  }
-  if (variant === "badIndex")
-    entry.index = d.pick([m.list(entry.key.challengeId, entry.key.listId)[1].length, 10, 255]);
+  let caller = host;
+  if (variant === "wrongHost") caller = d.pick(hostCandidates(w).filter((h) => h.toLowerCase() !== host.toLowerCase()));
+  const former = modeler ? s.formerHosts.get(`${key.challengeId}/${modeler.toLowerCase()}`) ?? [] : [];
+  if (variant === "formerHost" && former.length) caller = d.pick(former);
+  if (variant === "badIndex") index = d.pick([m.list(key.challengeId, key.listId)[1].length, 10, 255]);
   if (variant === "badKey") {
-    entry.key = d.pick([
-      { ...entry.key, fee: entry.key.fee + 1n },
-      { ...entry.key, listId: entry.key.listId + 1n },
-      { ...entry.key, requester: w.stranger.address },
+    key = d.pick([
+      { ...key, fee: key.fee + 1n },
+      { ...key, listId: key.listId + 1n },
+      { ...key, requester: w.stranger.address },
     ]);
   }
-  if (variant === "unknown") entry.requestId = d.pick([0n, m.requestCount + 1n]);
+  if (variant === "unknown") requestId = d.pick([0n, m.requestCount + 1n]);
 
   const signer = w.signerOf(caller);
-  const { requestId, key, index } = entry;
+  const entry = { requestId, key, index };
+  // Rewards go to the epoch the request was made in, also when the answer comes in the next one.
+  const acrossEpochs = chosen && time.epochOf(T(m), chosen.r.createdAt) < time.epochOf(T(m), at);
   return {
     action: "answer",
     detail: `answer(${requestId}, ${keyText(key)}, index ${index}) by ${caller.slice(0, 8)} [${variant}]`,
     scope: answerScope(m, [entry]),
     send: (o) => w.market.connect(signer).answer(requestId, key, index, OUTPUT, o),
     apply: () => m.answer(caller, requestId, key, index),
+    note: acrossEpochs ? "in the epoch after the request's" : undefined,
   };
 };
 
@@ -520,19 +521,29 @@ const evict: Planner = (d, s, w, at) => {
   const m = s.model;
   const judged = time.epochOf(T(m), at) - 1n;
   const variant = d.weighted([
-    [60, "valid"],
-    [15, "closed"],
+    [56, "valid"],
+    [14, "closed"],
     [10, "wrongList"],
-    [6, "any"],
+    [6, "optedInLater"],
+    [5, "any"],
     [5, "badIndex"],
     [4, "outOfRange"],
   ] as const);
   const candidates = evictable(m, at);
+  // Listed modelers whose opt-in began after the judged epoch: it no longer judges them.
+  const fresh = challengeIds(m).flatMap((challengeId) => {
+    const listId = m.activeListIdAt(challengeId, judged);
+    return m.list(challengeId, listId)[1].flatMap((modeler, index) => {
+      const [, optedInAt, evicted] = m.modelerInfo(challengeId, modeler);
+      return !evicted && optedInAt >= time.endOf(T(m), judged) ? [{ challengeId, listId, index }] : [];
+    });
+  });
   let challengeId = pickChallenge(d, m, 2);
   let epoch = judged;
   let listId = m.activeListIdAt(challengeId, epoch);
   let index = d.below(Math.max(m.list(challengeId, listId)[1].length, 1));
   if (variant === "valid" && candidates.length) ({ challengeId, listId, index } = d.pick(candidates));
+  if (variant === "optedInLater" && fresh.length) ({ challengeId, listId, index } = d.pick(fresh));
   if (variant === "closed") {
     epoch = d.pick([judged + 1n, judged - 1n]);
     listId = m.activeListIdAt(challengeId, epoch);
@@ -585,6 +596,7 @@ const promote: Planner = (d, s, w) => {
     },
     send: (o) => w.market.connect(caller).promote(challengeId, list, ethers.id(`leaderboard-${list.join()}`), o),
     apply: () => m.promote(caller.address, challengeId, list),
+    note: list.some((x) => evicted.includes(x)) ? "listing an evicted modeler again" : undefined,
   };
 };
 

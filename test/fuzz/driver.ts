@@ -53,6 +53,8 @@ export interface Planned {
   send: (overrides: { gasLimit: number }) => Promise<unknown>;
   apply: () => unknown;
   scope: Scope;
+  /** A case worth counting apart in the statistics when the call succeeds. */
+  note?: string;
   /** Bookkeeping of the fuzzer after a successful call. */
   onSuccess?: () => void;
 }
@@ -189,7 +191,8 @@ export async function execute(w: World, s: FuzzState, p: Planned): Promise<void>
   }
   if (actual.ok) p.onSuccess?.();
   // A claim may pay nothing: a modeler's floored reward can be zero while it holds points.
-  s.stats.record(p.action, actual.ok ? (expected === 0n ? "paid 0" : "ok") : actual.error, actual.ok);
+  const note = expected === 0n ? "paid 0" : p.note;
+  s.stats.record(p.action, actual.ok ? (note ? `ok ${note}` : "ok") : actual.error, actual.ok);
   s.stats.actions++;
   s.model.checkInvariants();
 }
