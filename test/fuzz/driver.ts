@@ -187,7 +187,7 @@ export async function execute(w: World, s: FuzzState, p: Planned): Promise<void>
   const want: Outcome =
     expected instanceof Revert ? { ok: false, error: expected.error, args: [...expected.args] } : { ok: true };
   if (text(want) !== text(actual)) {
-    throw new Error(`${p.detail} at ${at}: expected ${describe(want)}, chain gave ${describe(actual)}`);
+    throw new Error(`${p.detail} at ${at}: expected ${outcomeText(want)}, chain gave ${outcomeText(actual)}`);
   }
   if (actual.ok) p.onSuccess?.();
   // A claim may pay nothing: a modeler's floored reward can be zero while it holds points.
@@ -197,7 +197,7 @@ export async function execute(w: World, s: FuzzState, p: Planned): Promise<void>
   s.model.checkInvariants();
 }
 
-const describe = (o: Outcome) => (o.ok ? "success" : `${o.error}(${o.args.map(String).join(", ")})`);
+const outcomeText = (o: Outcome) => (o.ok ? "success" : `${o.error}(${o.args.map(String).join(", ")})`);
 
 interface Probe {
   to: string;
