@@ -334,7 +334,15 @@ const register: Planner = (d, s, w) => {
   const m = s.model;
   const challengeId = pickChallenge(d, m, 5);
   const unregistered = modelersOf(w).filter((x) => m.modelerInfo(challengeId, x)[0] === ZERO_ADDRESS);
-  const modeler = unregistered.length && d.chance(75) ? d.pick(unregistered) : d.pick(modelersOf(w));
+  // Mostly a modeler of the challenge's latest list, which opts in once promoted, as the protocol expects.
+  const latest = m.list(challengeId, m.challenge(challengeId)?.[3] ?? 0n)[1];
+  const newlyListed = unregistered.filter((x) => latest.includes(x));
+  const pool = d.weighted([
+    [50, newlyListed],
+    [35, unregistered],
+    [15, modelersOf(w)],
+  ] as const);
+  const modeler = pool.length ? d.pick(pool) : d.pick(modelersOf(w));
   const host = d.weighted([
     [80, d.pick(w.hosts).address],
     [12, modeler],
