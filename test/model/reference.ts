@@ -400,6 +400,7 @@ export class MarketModel {
       const t = this.tally(challengeId, epoch);
       if (t.rewardClaimed.includes(modeler.toLowerCase())) fail("MarketAlreadyClaimed", challengeId, modeler, epoch);
       const points = this.pointsOf(challengeId, modeler, epoch);
+      // Only an epoch without points is refused: one whose floored reward is zero is claimed and pays nothing.
       if (points === 0n) fail("MarketNothingToClaim", challengeId, modeler, epoch);
       t.rewardClaimed.push(modeler.toLowerCase());
       // The first claim finalizes the epoch if nobody did; claims open after its final time.
