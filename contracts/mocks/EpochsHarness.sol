@@ -14,7 +14,7 @@ contract EpochsHarness {
         return Epochs.defaults();
     }
 
-    function validate(Epochs.Config memory c) external pure {
+    function validate(Epochs.Config calldata c) external pure {
         c.validate();
     }
 
@@ -30,7 +30,7 @@ contract EpochsHarness {
     }
 
     /// @notice Every time derived from `timestamp` under `c`, in one call.
-    function times(Epochs.Config memory c, uint256 timestamp) external pure returns (Times memory t) {
+    function times(Epochs.Config calldata c, uint256 timestamp) external pure returns (Times memory t) {
         t.epoch = c.epochOf(timestamp);
         t.start = c.startOf(t.epoch);
         t.windowStart = c.windowStart(t.epoch);
@@ -41,7 +41,7 @@ contract EpochsHarness {
         t.claimsOpenAt = c.claimsOpenAt(t.epoch);
     }
 
-    function split(Payouts.Shares memory s, uint256 settled)
+    function split(Payouts.Shares calldata s, uint256 settled)
         external
         pure
         returns (uint256 pool, uint256 creator, uint256 admin, uint256 platform)
@@ -49,7 +49,7 @@ contract EpochsHarness {
         return s.split(settled);
     }
 
-    function validateShares(Payouts.Shares memory s) external pure {
+    function validateShares(Payouts.Shares calldata s) external pure {
         s.validate();
     }
 
