@@ -211,7 +211,8 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         Modeler storage m = _modelers[challengeId][msg.sender];
         if (m.host != address(0)) revert MarketModelerAlreadyRegistered(challengeId, msg.sender);
         m.host = host;
-        if (m.optedInAt != NEVER) m.optedInAt = uint40(block.timestamp);
+        // An eviction (NEVER) or a re-listing (its list's first second) may already set a later opt-in.
+        if (m.optedInAt < block.timestamp) m.optedInAt = uint40(block.timestamp);
         emit ModelerRegistered(challengeId, msg.sender, host, m.optedInAt);
     }
 
@@ -530,6 +531,8 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         if (fee > maxFee) revert MarketFeeAboveMax(fee, maxFee);
         Epochs.Config memory time = _time();
         uint256 epoch = time.epochOf(block.timestamp);
+        // Points and claims live in 24-bit epochs: a request past them could never be paid out.
+        Epochs.checkEpoch(epoch);
         uint256 listId = _activeListId(challengeId, c, epoch);
         if (listId == 0) revert MarketNoActiveList(challengeId, epoch);
         _collect(fee);

@@ -276,6 +276,16 @@ describe("adversarial: bounds", () => {
       await expect(market.epochTimes(MAX_EPOCH + 1n))
         .to.be.revertedWithCustomError(market, "EpochsEpochOutOfRange")
         .withArgs(MAX_EPOCH + 1n, MAX_EPOCH);
+
+      // The list still serves, but a request of epoch 2^24 could never be claimed: it is refused and escrows nothing.
+      await f.token.connect(f.users[0]).approve(await market.getAddress(), FEE);
+      const count = await market.requestCount();
+      const balance = await f.token.balanceOf(await market.getAddress());
+      await expect(market.connect(f.users[0]).request(1, FEE, INPUT))
+        .to.be.revertedWithCustomError(market, "EpochsEpochOutOfRange")
+        .withArgs(MAX_EPOCH + 1n, MAX_EPOCH);
+      expect(await market.requestCount()).to.equal(count);
+      expect(await f.token.balanceOf(await market.getAddress())).to.equal(balance);
     });
   });
 });
