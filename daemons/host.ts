@@ -35,6 +35,7 @@ async function main(): Promise<number> {
     logRange: config.logRange,
     batchSize: config.batchSize,
     marginS: config.marginS,
+    waitMined: config.once,
   });
   log.info({ action: "start", status: "config", host: signer.address, model: config.modelPath, modelers: config.modelers ?? "all" }, "host agent");
   const code = await runDaemon({

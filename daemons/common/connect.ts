@@ -5,7 +5,8 @@ import { ConfigError } from "./config";
 /** A provider for the deployment's chain that never probes the network on its own (an outage stays quiet). */
 export function connect(rpc: string, deployment: Deployment, key: Wallet) {
   const network = Network.from(deployment.chainId);
-  const provider = new JsonRpcProvider(rpc, network, { staticNetwork: network, pollingInterval: 1_000 });
+  // No 250 ms cache of identical reads: a batch sent right after another must read the next nonce, not the last.
+  const provider = new JsonRpcProvider(rpc, network, { staticNetwork: network, pollingInterval: 1_000, cacheTimeout: -1 });
   return { provider, signer: key.connect(provider) };
 }
 

@@ -1,11 +1,11 @@
-import type { Signer } from "ethers";
-import { Market, type OpenRequest } from "../../sdk/market";
-import { decodeText } from "../../sdk/text";
-import { decodeError } from "../../sdk/errors";
-import { act, rpcRetry } from "../common/act";
+import type { ContractTransactionResponse, Signer } from "ethers";
+import { Market, RequestStatus, type OpenRequest } from "../../sdk/market";
+import { decodeText, encodeText } from "../../sdk/text";
+import { RevertError, decodeError, toRevertError } from "../../sdk/errors";
+import { rpcRetry } from "../common/act";
 import type { Logger } from "../common/logger";
 import { DEFAULT_RETRY, type RetryOptions } from "../common/retry";
-import { sleep } from "../common/sleep";
+import { isAbort, sleep } from "../common/sleep";
 import { infer, readOnly, type Model, type ModelContext } from "./model";
 
 export interface HostAgentOptions {
@@ -26,6 +26,11 @@ export interface HostAgentOptions {
   /** Seconds before a deadline below which a request is skipped: an answer would not be mined in time. */
   marginS?: number;
   retry?: RetryOptions;
+  /**
+   * Whether a pass waits for its transactions to be mined (default true). The daemon sets false: a pass then
+   * returns once its batches are sent, and answers in flight stay out of later passes until their receipt.
+   */
+  waitMined?: boolean;
   /** The models' clock (`ctx.sleep`); real time by default. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -62,6 +67,12 @@ export class HostAgent {
   private readonly ctxSleep: (ms: number) => Promise<void>;
   /** Answers this instance saw mined, or found made, with their deadlines: never computed again. */
   private readonly done = new Map<string, bigint>();
+  /** Requests with nothing left for this host, with their deadlines: not read again. */
+  private readonly finished = new Map<bigint, bigint>();
+  /** Answers sent and not yet mined. */
+  private readonly inFlight = new Set<string>();
+  private readonly waitMined: boolean;
+  private readonly mining = new Set<Promise<void>>();
   /** Skips and model failures already logged, with their deadlines: each is logged once. */
   private readonly logged = new Map<string, bigint>();
   /** First block of the last SLA window found by the previous pass; the next search starts there. */
@@ -79,6 +90,7 @@ export class HostAgent {
     this.modelers = options.modelers && new Set(options.modelers.map((m) => m.toLowerCase()));
     this.ctxSleep = options.sleep ?? ((ms) => sleep(ms));
     this.windowBlock = options.fromBlock ?? 0;
+    this.waitMined = options.waitMined ?? true;
   }
 
   async tick(signal?: AbortSignal): Promise<HostReport> {
@@ -87,6 +99,7 @@ export class HostAgent {
     const { sla } = await rpc("settings", () => this.market.timeConfig());
     const now = await rpc("now", () => this.market.now());
     const report: HostReport = { now, answered: [], transactions: 0, skipped: [] };
+    for (const [id, deadline] of this.finished) if (deadline < now) this.finished.delete(id);
     for (const memo of [this.done, this.logged]) {
       for (const [key, deadline] of memo) if (deadline < now) memo.delete(key);
     }
@@ -94,20 +107,39 @@ export class HostAgent {
     // Every request that may still be open was made in the last SLA window.
     const windowStart = now > sla ? now - sla : 0n;
     this.windowBlock = await rpc("blockAt", () => this.market.blockAt(windowStart, this.windowBlock));
-    const open = await rpc("openRequests", () =>
-      this.market.openRequestsFor(host, { fromBlock: this.windowBlock, maxRange: this.options.logRange }),
-    );
-    const mine = open.filter((r) => !this.done.has(keyOf(r)) && (!this.modelers || this.modelers.has(r.modeler.toLowerCase())));
+    const open = await rpc("openRequests", () => this.openRequestsFor(host, this.windowBlock));
+    const mine = open.filter((r) => !this.done.has(keyOf(r)) && !this.inFlight.has(keyOf(r)) && (!this.modelers || this.modelers.has(r.modeler.toLowerCase())));
 
     const due: OpenRequest[] = [];
     for (const r of mine) {
       if (r.deadline < now + this.marginS) this.skip(r, report, `only ${r.deadline - now} s left, margin ${this.marginS} s`);
       else due.push(r);
     }
+    // Each chunk's transaction is sent as soon as its answers are ready; the pass does not wait for them to
+    // be mined: answers in flight are left out of the next passes until their receipt says how they went.
     for (let i = 0; i < due.length && !signal?.aborted; i += this.batchSize) {
       await this.answerChunk(due.slice(i, i + this.batchSize), report, signal);
     }
+    if (this.waitMined || signal?.aborted) await Promise.all(this.mining);
     return report;
+  }
+
+  private async openRequestsFor(host: string, fromBlock: number): Promise<OpenRequest[]> {
+    const now = await this.market.now();
+    const made = (await this.market.requestsMade({ fromBlock, maxRange: this.options.logRange })).filter((r) => r.deadline > now && !this.finished.has(r.requestId));
+    const lists = new Map<string, ReturnType<Market["list"]>>();
+    const found = await Promise.all(made.map(async (r) => {
+      const listKey = `${r.key.challengeId}/${r.key.listId}`;
+      if (!lists.has(listKey)) lists.set(listKey, this.market.list(r.key.challengeId, r.key.listId));
+      const mine = (await lists.get(listKey)!).members.filter((m) => m.host.toLowerCase() === host.toLowerCase() && !m.evicted && m.optedInAt <= r.createdAt);
+      if (mine.length === 0) { this.finished.set(r.requestId, r.deadline); return []; }
+      const { status, answered } = await this.market.requestState(r.requestId);
+      if (status !== RequestStatus.Open && status !== RequestStatus.Answered) return [];
+      const left = mine.filter((m) => !answered.includes(m.index));
+      if (left.length === 0) this.finished.set(r.requestId, r.deadline);
+      return left.map((m) => ({ ...r, index: m.index, modeler: m.modeler }));
+    }));
+    return found.flat().sort((a, b) => (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : 0));
   }
 
   private skip(r: OpenRequest, report: HostReport, reason: string) {
@@ -121,7 +153,7 @@ export class HostAgent {
   }
 
   /** Runs the model on each request of the chunk at once, then answers those still in time. */
-  private async answerChunk(chunk: OpenRequest[], report: HostReport, signal?: AbortSignal) {
+  private async answerChunk(chunk: OpenRequest[], report: HostReport, signal?: AbortSignal): Promise<{ mined: Promise<void> }> {
     const provider = readOnly(this.market.provider);
     const results = await Promise.allSettled(
       chunk.map((r) => {
@@ -146,7 +178,7 @@ export class HostAgent {
         ready.push({ r, output: res.value });
       }
     });
-    if (ready.length === 0 || signal?.aborted) return;
+    if (ready.length === 0 || signal?.aborted) return { mined: Promise.resolve() };
 
     // The chain may have moved while the model ran: answer only what is still unanswered.
     const states = await Promise.all(ready.map(({ r }) => rpc("requestState", () => this.market.requestState(r.requestId))));
@@ -155,8 +187,8 @@ export class HostAgent {
       if (answered) this.done.set(keyOf(r), r.deadline);
       return !answered;
     });
-    if (fresh.length === 1) await this.answerOne(fresh[0].r, fresh[0].output, report, signal);
-    else if (fresh.length > 1) await this.answerBatch(fresh, report, signal);
+    if (fresh.length === 0) return { mined: Promise.resolve() };
+    return this.sendChunk(fresh, report, signal);
   }
 
   /** True the first time `key` is seen (until its deadline passes). */
@@ -170,40 +202,65 @@ export class HostAgent {
     return { action: "answer", requestId: r.requestId, challengeId: r.key.challengeId, modeler: r.modeler, index: r.index, output };
   }
 
-  private async answerOne(r: OpenRequest, output: string, report: HostReport, signal?: AbortSignal) {
-    const result = await act(this.log, this.fields(r, output), () => this.market.answer(r.requestId, r.key, r.index, output), {
-      retry: this.retry,
-      signal,
-      done: DONE_ANSWER,
-    });
-    if (result.outcome === "sent") {
-      report.answered.push(keyOf(r));
-      report.transactions++;
+  /**
+   * Sends one transaction for the chunk (answer() for one item, else the all-or-nothing answerBatch) and
+   * returns its mining, which logs and records the answers. RPC errors are retried; a chunk the contract
+   * rejects is answered item by item, so one bad entry blocks no other.
+   */
+  private async sendChunk(items: { r: OpenRequest; output: string }[], report: HostReport, signal?: AbortSignal): Promise<{ mined: Promise<void> }> {
+    const answers = items.map(({ r, output }) => ({ requestId: r.requestId, key: r.key, index: r.index, output: encodeText(output) }));
+    const single = answers.length === 1;
+    const fields = single ? this.fields(items[0].r, items[0].output) : { action: "answerBatch", size: items.length, requestIds: items.map(({ r }) => r.requestId) };
+    let tx: ContractTransactionResponse;
+    try {
+      tx = await rpcRetry(this.log, this.retry, signal)(fields.action, async () => {
+        try {
+          // estimateGas reverts with the custom error as staticCall does: one EVM run before sending, not two.
+          const c = this.market.contract;
+          const a = answers[0];
+          const gas = single ? await c.answer.estimateGas(a.requestId, a.key, a.index, a.output) : await c.answerBatch.estimateGas(answers);
+          const overrides = { gasLimit: (gas * 6n) / 5n };
+          return single ? await c.answer(a.requestId, a.key, a.index, a.output, overrides) : await c.answerBatch(answers, overrides);
+        } catch (err) {
+          throw toRevertError(err);
+        }
+      });
+    } catch (err) {
+      if (isAbort(err) || !(err instanceof RevertError)) throw err;
+      if (single) {
+        const already = err.errorName !== undefined && DONE_ANSWER.includes(err.errorName);
+        if (already) this.done.set(keyOf(items[0].r), items[0].r.deadline);
+        if (already) this.log.info({ ...fields, status: "already", reason: decodeError(err) }, `${fields.action}: already done`);
+        else this.log.warn({ ...fields, status: "reverted", error: decodeError(err) }, `${fields.action}: rejected by the contract`);
+        return { mined: Promise.resolve() };
+      }
+      this.log.warn({ ...fields, status: "reverted", error: decodeError(err) }, "answerBatch: rejected; answering one by one");
+      const each: Promise<void>[] = [];
+      for (const item of items) if (!signal?.aborted) each.push((await this.sendChunk([item], report, signal)).mined);
+      return { mined: Promise.all(each).then(() => undefined) };
     }
-    if (result.outcome === "sent" || result.outcome === "already") this.done.set(keyOf(r), r.deadline);
+    for (const { r } of items) this.inFlight.add(keyOf(r));
+    const mined = this.confirm(tx, items, fields, report);
+    this.mining.add(mined);
+    void mined.finally(() => this.mining.delete(mined));
+    return { mined };
   }
 
-  /** One all-or-nothing transaction; if the contract rejects it, each answer goes alone so one bad entry blocks no other. */
-  private async answerBatch(items: { r: OpenRequest; output: string }[], report: HostReport, signal?: AbortSignal) {
-    const fields = { action: "answerBatch", size: items.length, requestIds: items.map(({ r }) => r.requestId) };
-    const result = await act(
-      this.log,
-      fields,
-      () => this.market.answerBatch(items.map(({ r, output }) => ({ requestId: r.requestId, key: r.key, index: r.index, output }))),
-      { retry: this.retry, signal },
-    );
-    if (result.outcome === "sent" && result.sent) {
+  /** Waits for a sent transaction's receipt, then records and logs its answers. */
+  private async confirm(tx: ContractTransactionResponse, items: { r: OpenRequest; output: string }[], fields: Record<string, unknown>, report: HostReport) {
+    try {
+      const receipt = await tx.wait();
       report.transactions++;
       for (const { r, output } of items) {
         this.done.set(keyOf(r), r.deadline);
         report.answered.push(keyOf(r));
-        this.log.info({ ...this.fields(r, output), status: "sent", txHash: result.sent.txHash, batch: items.length }, "answer: sent in a batch");
+        if (items.length > 1) this.log.info({ ...this.fields(r, output), status: "sent", txHash: tx.hash, block: receipt?.blockNumber, batch: items.length }, "answer: sent in a batch");
       }
-      return;
-    }
-    for (const { r, output } of items) {
-      if (signal?.aborted) return;
-      await this.answerOne(r, output, report, signal);
+      this.log.info({ ...fields, status: "sent", txHash: tx.hash, block: receipt?.blockNumber, gasUsed: receipt?.gasUsed }, `${fields.action}: sent`);
+    } catch (err) {
+      this.log.error({ ...fields, status: "failed", txHash: tx.hash, error: decodeError(err) }, `${fields.action}: failed`);
+    } finally {
+      for (const { r } of items) this.inFlight.delete(keyOf(r));
     }
   }
 }
