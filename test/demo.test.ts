@@ -45,21 +45,21 @@ describe("scripts/demo", () => {
     expect(row(OFFLINE)).to.include({ answered: 0, pointsOnChain: 0n, paid: 0n, evicted: true });
   });
 
-  it("refuses 42 late answers of the slow modeler and pays it for the 188 in time", () => {
-    expect(row(SLOW)).to.include({ answered: 188, lateRefused: 42, pointsOnChain: 188n, paid: 18_123274161735700197n, evicted: false });
+  it("refuses 41 late answers of the slow modeler and pays it for the 189 in time", () => {
+    expect(row(SLOW)).to.include({ answered: 189, lateRefused: 41, pointsOnChain: 189n, paid: 18_210694923607688516n, evicted: false });
     expect(result.lateRefused.every((x) => x.error.startsWith("MarketDeadlinePassed("))).to.equal(true);
   });
 
   it("shares the pool by points with floored rewards and gives the dust to the platform", () => {
     expect(result.audit.settled).to.equal(230n * TOKEN);
     expect(result.audit.pool).to.equal(19_550n * 10n ** 16n);
-    expect(result.audit.totalPoints).to.equal(2_028n);
-    expect(result.audit.dust).to.equal(3n);
-    expect(row("aurora").paid).to.equal(22_172090729783037475n);
+    expect(result.audit.totalPoints).to.equal(2_029n);
+    expect(result.audit.dust).to.equal(4n);
+    expect(row("aurora").paid).to.equal(22_161163134549038935n);
     expect(result.audit.fees.map((f) => [f.kind, f.paid])).to.deep.equal([
       ["creator", 1_150n * 10n ** 16n],
       ["admin", 1_150n * 10n ** 16n],
-      ["platform", 1_150n * 10n ** 16n + 3n],
+      ["platform", 1_150n * 10n ** 16n + 4n],
     ]);
     expect(result.finalizedBy).to.equal("the keeper");
   });
