@@ -4,3 +4,4 @@ export * from "./combine";
 export * from "./errors";
 export * from "./deployment";
 export * from "./market";
+export * from "./permit";

@@ -14,6 +14,7 @@ import { ERC20Permit__factory, InferenceMarket__factory, type ERC20Permit, type 
 import type { IInferenceMarket } from "../typechain-types/contracts/InferenceMarket";
 import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog } from "../typechain-types/common";
 import { toRevertError } from "./errors";
+import { signPermit } from "./permit";
 import { decodeText, encodeText } from "./text";
 import {
   claimsOpenAt,
@@ -358,20 +359,7 @@ export class Market {
 
   private async signPermit(value: bigint, deadline: bigint): Promise<Signature> {
     const { contract: token } = await this.token();
-    const owner = await this.signer.getAddress();
-    const [, name, version, chainId, verifyingContract] = await token.eip712Domain();
-    const types = {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    };
-    const nonce = await token.nonces(owner);
-    const message = { owner, spender: this.address, value, nonce, deadline };
-    return Signature.from(await this.signer.signTypedData({ name, version, chainId, verifyingContract }, types, message));
+    return signPermit(token, this.signer, this.address, value, deadline);
   }
 
   /** The answers of a request in the order they were made; `fromBlock` is the request's block (or earlier). */

@@ -1,8 +1,8 @@
 import { ignition, ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { ContractTransactionResponse, Signer } from "ethers";
+import type { ContractTransactionResponse } from "ethers";
 import LocalMarketModule from "../ignition/modules/LocalMarket";
-import { InferenceMarket__factory, TestToken__factory, type InferenceMarket, type TestToken } from "../typechain-types";
+import { InferenceMarket__factory, TestToken__factory, type InferenceMarket } from "../typechain-types";
 import type { IInferenceMarket } from "../typechain-types/contracts/InferenceMarket";
 import { DEFAULT_TIME, utc } from "../sdk/time";
 
@@ -90,30 +90,5 @@ export async function requestOf(
   throw new Error("no RequestMade event");
 }
 
-/** IInferenceMarket.RequestStatus. */
-export enum Status {
-  None,
-  Open,
-  Answered,
-  Expired,
-  Refunded,
-}
-
-/** Signs an EIP-2612 permit of the test token. */
-export async function signPermit(token: TestToken, owner: Signer, spender: string, value: bigint, deadline: bigint) {
-  const ownerAddress = await owner.getAddress();
-  const { chainId } = await ethers.provider.getNetwork();
-  const domain = { name: await token.name(), version: "1", chainId, verifyingContract: await token.getAddress() };
-  const types = {
-    Permit: [
-      { name: "owner", type: "address" },
-      { name: "spender", type: "address" },
-      { name: "value", type: "uint256" },
-      { name: "nonce", type: "uint256" },
-      { name: "deadline", type: "uint256" },
-    ],
-  };
-  const nonce = await token.nonces(ownerAddress);
-  const signature = await owner.signTypedData(domain, types, { owner: ownerAddress, spender, value, nonce, deadline });
-  return ethers.Signature.from(signature);
-}
+export { RequestStatus as Status } from "../sdk/market";
+export { signPermit } from "../sdk/permit";

@@ -1,5 +1,6 @@
 import { ethers } from "hardhat";
 import { time, takeSnapshot } from "@nomicfoundation/hardhat-network-helpers";
+import { signPermit } from "../../sdk/permit";
 import { DEFAULT_TIME, claimsOpenAt, windowStart } from "../../sdk/time";
 import { FEE, FIRST_EPOCH, gasOf, world, type Req, type World } from "./world";
 
@@ -67,20 +68,10 @@ async function permitRequests(w: World): Promise<bigint> {
   const user = w.users[4];
   const marketAddress = await w.market.getAddress();
   await w.token.connect(user).approve(marketAddress, 0);
-  const { chainId } = await ethers.provider.getNetwork();
-  const domain = { name: await w.token.name(), version: "1", chainId, verifyingContract: await w.token.getAddress() };
-  const types = {
-    Permit: ["owner", "spender", "value", "nonce", "deadline"].map((name) => ({
-      name,
-      type: name === "owner" || name === "spender" ? "address" : "uint256",
-    })),
-  };
   let gas = 0n;
   for (let i = 0; i < 2; i++) {
     const deadline = BigInt(await time.latest()) + 3_600n;
-    const nonce = await w.token.nonces(user.address);
-    const message = { owner: user.address, spender: marketAddress, value: FEE, nonce, deadline };
-    const sig = ethers.Signature.from(await user.signTypedData(domain, types, message));
+    const sig = await signPermit(w.token, user, marketAddress, FEE, deadline);
     gas = await gasOf(w.market.connect(user).requestWithPermit(1, FEE, "0x01", deadline, sig.v, sig.r, sig.s));
   }
   await w.token.connect(user).approve(marketAddress, ethers.MaxUint256);

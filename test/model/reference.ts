@@ -10,6 +10,7 @@
  * modelled too, because a request moves tokens and can fail in the token.
  */
 import { id as keccakId } from "ethers";
+import { RequestStatus } from "../../sdk/market";
 import * as time from "../../sdk/time";
 import type { TimeConfig } from "../../sdk/time";
 
@@ -36,14 +37,8 @@ export enum FeeKind {
   Platform,
 }
 
-/** IInferenceMarket.RequestStatus */
-export enum RequestStatus {
-  None,
-  Open,
-  Answered,
-  Expired,
-  Refunded,
-}
+/** IInferenceMarket.RequestStatus, as the SDK declares it. */
+export { RequestStatus };
 
 export interface Settings {
   time: TimeConfig;
