@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {LowLevelCall} from "@openzeppelin/contracts/utils/LowLevelCall.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
@@ -59,7 +60,7 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
 
     struct Tally {
         uint128 settledFees; // fees settled in the epoch; all held here until the epoch is final, so < supply
-        uint40 requests; // requests made; 2^40 is far beyond the gas any chain offers in an epoch
+        uint40 answered; // requests with an answer in time, the eviction base; 2^40 is beyond any chain's gas
         uint32 listId; // the list that served the epoch, written by its requests; zero if none was made
         uint40 points; // answers in time, summed over the list at finalization; at most 10 per request
         uint8 rewardDust; // pool units the floored rewards leave, set at finalization; fewer than the list's size
@@ -227,17 +228,27 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
 
     /// @inheritdoc IInferenceMarket
     function answer(uint256 requestId, RequestKey calldata key, uint256 index, bytes calldata output) external {
-        _answer(requestId, key, index, output);
+        bytes memory reason = _answer(requestId, key, index, output);
+        if (reason.length != 0) LowLevelCall.bubbleRevert(reason);
     }
 
     /// @inheritdoc IInferenceMarket
-    function answerBatch(Answer[] calldata answers) external {
+    function answerBatch(Answer[] calldata answers) external returns (bytes[] memory reasons) {
         uint256 n = answers.length;
         if (n == 0) revert MarketEmptyBatch();
+        reasons = new bytes[](n);
+        uint256 skipped;
         for (uint256 i; i < n; ++i) {
             Answer calldata a = answers[i];
-            _answer(a.requestId, a.key, a.index, a.output);
+            bytes memory reason = _answer(a.requestId, a.key, a.index, a.output);
+            if (reason.length != 0) {
+                reasons[i] = reason;
+                ++skipped;
+                emit AnswerSkipped(a.requestId, a.index, reason);
+            }
         }
+        // A batch that changes nothing reverts, so a host's pre-flight call sees it and sends nothing.
+        if (skipped == n) revert MarketBatchAnsweredNothing(reasons);
     }
 
     // ------------------------------------------------------------------ users
@@ -269,7 +280,8 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
 
     /// @inheritdoc IInferenceMarket
     function refund(uint256 requestId, RequestKey calldata key) external nonReentrant {
-        Request memory r = _openRequest(requestId, key);
+        (Request memory r, bytes memory reason) = _loadRequest(requestId, key);
+        if (reason.length != 0) LowLevelCall.bubbleRevert(reason);
         if (r.answered != 0) revert MarketRequestAnswered(requestId);
         uint256 deadline = _time().deadline(r.createdAt);
         if (block.timestamp <= deadline) revert MarketDeadlineNotPassed(requestId, deadline, block.timestamp);
@@ -350,19 +362,23 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
                 || (listId < c.listCount && _lists[challengeId][listId + 1].activationEpoch <= epoch)
         ) revert MarketListNotActiveInEpoch(challengeId, listId, epoch);
         address modeler = _listMember(challengeId, listId, index);
+        if (modeler == address(0)) revert MarketNotListed(challengeId, listId, index);
         Modeler storage m = _modelers[challengeId][modeler];
+        if (m.host == address(0)) revert MarketModelerNotRegistered(challengeId, modeler);
         uint256 optedInAt = m.optedInAt;
         if (optedInAt == NEVER) revert MarketModelerEvicted(challengeId, modeler);
-        // Judged only on epochs of its current opt-in: a re-listing after an eviction starts it afresh.
-        uint256 epochEnd = time.startOf(epoch + 1);
-        if (optedInAt >= epochEnd) revert MarketModelerOptedInLater(challengeId, modeler, optedInAt, epochEnd);
+        // Judged only on an epoch that every request of was open to it: a registration or a re-listing after
+        // an eviction later than the epoch's first second is not.
+        uint256 epochStart = time.startOf(epoch);
+        if (optedInAt > epochStart) revert MarketModelerOptedInLater(challengeId, modeler, optedInAt, epochStart);
         uint256 points = _pointsOf(challengeId, modeler, epoch);
-        uint256 requests = _tallies[challengeId][epoch].requests;
-        if (points * Payouts.BPS >= requests * EVICTION_THRESHOLD_BPS) {
-            revert MarketModelerMetThreshold(challengeId, modeler, points, requests);
+        // Only requests that somebody answered count: an unanswerable one says nothing about one modeler.
+        uint256 answered = _tallies[challengeId][epoch].answered;
+        if (points * Payouts.BPS >= answered * EVICTION_THRESHOLD_BPS) {
+            revert MarketModelerMetThreshold(challengeId, modeler, points, answered);
         }
         m.optedInAt = NEVER;
-        emit ModelerEvicted(challengeId, modeler, epoch, points, requests);
+        emit ModelerEvicted(challengeId, modeler, epoch, points, answered);
     }
 
     // ------------------------------------------------------------------ views
@@ -483,7 +499,7 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         f.platformShare += t.rewardDust;
         f.rewardDust = t.rewardDust;
         f.settledFees = t.settledFees;
-        f.requests = t.requests;
+        f.answeredRequests = t.answered;
         f.points = t.points;
         f.listId = t.listId;
         f.finalized = t.flags & FINALIZED != 0;
@@ -540,15 +556,9 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         requestId = ++_requestCount;
         bytes25 commitment = bytes25(keccak256(abi.encode(RequestKey(msg.sender, challengeId, listId, fee))));
         _requests[requestId] = Request(uint40(block.timestamp), 0, commitment);
-        _countRequest(challengeId, epoch, listId);
-        emit RequestMade(requestId, challengeId, msg.sender, listId, fee, time.deadline(block.timestamp), input);
-    }
-
-    function _countRequest(uint256 challengeId, uint256 epoch, uint256 listId) private {
-        Tally storage t = _tallies[challengeId][epoch];
-        ++t.requests;
         // One list serves a whole epoch, and list ids fit 32 bits (Challenge.listCount).
-        t.listId = uint32(listId);
+        _tallies[challengeId][epoch].listId = uint32(listId);
+        emit RequestMade(requestId, challengeId, msg.sender, listId, fee, time.deadline(block.timestamp), input);
     }
 
     /// @dev Pulls `fee` from the caller and refuses a token that delivers anything else.
@@ -559,36 +569,55 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         if (received != fee) revert MarketFeeNotReceived(fee, received);
     }
 
-    function _answer(uint256 requestId, RequestKey calldata key, uint256 index, bytes calldata output) private {
-        Request memory r = _openRequest(requestId, key);
-        (address modeler, uint256 epoch) = _checkAnswer(requestId, key, index, r);
-        _requests[requestId].answered = r.answered | uint16(1 << index);
-        // The first answer in time settles the fee; the key matched the commitment, so it is the escrowed fee.
-        uint256 settledFee = r.answered == 0 ? key.fee : 0;
-        _addPoint(key.challengeId, modeler, epoch);
-        if (settledFee != 0) _tallies[key.challengeId][epoch].settledFees += uint128(settledFee);
-        emit RequestAnswered(requestId, key.challengeId, modeler, epoch, settledFee, output);
-    }
-
-    /// @dev The rules of an answer: in time, by the current host of an opted-in, unevicted modeler on the
-    /// request's list that has not answered it yet. Returns that modeler and the reward epoch.
-    function _checkAnswer(uint256 requestId, RequestKey calldata key, uint256 index, Request memory r)
+    /// @dev Records one answer, or returns why it cannot (the custom error `answer` reverts with) and changes
+    /// nothing. The rules: in time, by the current host of a registered, opted-in, unevicted modeler on the
+    /// request's list that has not answered it yet.
+    function _answer(uint256 requestId, RequestKey calldata key, uint256 index, bytes calldata output)
         private
-        view
-        returns (address modeler, uint256 epoch)
+        returns (bytes memory reason)
     {
+        Request memory r;
+        (r, reason) = _loadRequest(requestId, key);
+        if (reason.length != 0) return reason;
         Epochs.Config memory time = _time();
         uint256 deadline = time.deadline(r.createdAt);
-        if (block.timestamp > deadline) revert MarketDeadlinePassed(requestId, deadline, block.timestamp);
-        modeler = _listMember(key.challengeId, key.listId, index);
-        if (r.answered & (1 << index) != 0) revert MarketAlreadyAnswered(requestId, modeler);
-        Modeler memory m = _modelers[key.challengeId][modeler];
-        if (m.host != msg.sender) revert MarketNotHost(modeler, msg.sender);
-        if (m.optedInAt > r.createdAt) {
-            if (m.optedInAt == NEVER) revert MarketModelerEvicted(key.challengeId, modeler);
-            revert MarketModelerNotOptedIn(modeler, r.createdAt, m.optedInAt);
+        if (block.timestamp > deadline) {
+            return abi.encodeWithSelector(MarketDeadlinePassed.selector, requestId, deadline, block.timestamp);
         }
-        epoch = time.epochOf(r.createdAt);
+        address modeler = _listMember(key.challengeId, key.listId, index);
+        if (modeler == address(0)) {
+            return abi.encodeWithSelector(MarketNotListed.selector, key.challengeId, key.listId, index);
+        }
+        if (r.answered & (1 << index) != 0) {
+            return abi.encodeWithSelector(MarketAlreadyAnswered.selector, requestId, modeler);
+        }
+        Modeler memory m = _modelers[key.challengeId][modeler];
+        if (m.host != msg.sender) {
+            if (m.host == address(0)) {
+                return abi.encodeWithSelector(MarketModelerNotRegistered.selector, key.challengeId, modeler);
+            }
+            return abi.encodeWithSelector(MarketNotHost.selector, modeler, msg.sender);
+        }
+        if (m.optedInAt > r.createdAt) {
+            if (m.optedInAt == NEVER) {
+                return abi.encodeWithSelector(MarketModelerEvicted.selector, key.challengeId, modeler);
+            }
+            return abi.encodeWithSelector(MarketModelerNotOptedIn.selector, modeler, r.createdAt, m.optedInAt);
+        }
+
+        uint256 epoch = time.epochOf(r.createdAt);
+        // index < MAX_LIST_SIZE (the list has a member there), so the bit fits the 16-bit mask.
+        _requests[requestId].answered = r.answered | uint16(1 << index);
+        _addPoint(key.challengeId, modeler, epoch);
+        // The first answer in time settles the fee; the key matched the commitment, so it is the escrowed fee.
+        uint256 settledFee;
+        if (r.answered == 0) {
+            settledFee = key.fee;
+            Tally storage t = _tallies[key.challengeId][epoch];
+            t.settledFees += uint128(settledFee);
+            ++t.answered;
+        }
+        emit RequestAnswered(requestId, key.challengeId, modeler, epoch, settledFee, output);
     }
 
     /// @dev Pays nothing itself: marks one epoch's fee share claimed and returns it.
@@ -717,8 +746,8 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         for (uint256 i; i < size; ++i) {
             paid += Payouts.reward(pool, points[i], total);
         }
-        // Points count answers (at most 10 per request, requests < 2^40); each floored reward loses under one
-        // unit, so the dust is below the list's size.
+        // Points count answers, each a host's work of over 15,000 gas: 2^40 in one epoch is beyond any chain's gas.
+        // Each floored reward loses under one unit, so the dust is below the list's size.
         t.points = uint40(total);
         t.rewardDust = uint8(pool - paid);
         return t;
@@ -729,19 +758,27 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         return Payouts.reward(pool, points, t.points);
     }
 
-    /// @dev Loads a request and checks that `key` is what it committed to.
-    function _openRequest(uint256 requestId, RequestKey calldata key) private view returns (Request memory r) {
+    /// @dev Loads a request and checks that `key` is what it committed to; `reason` is the custom error if not.
+    function _loadRequest(uint256 requestId, RequestKey calldata key)
+        private
+        view
+        returns (Request memory r, bytes memory reason)
+    {
         r = _requests[requestId];
         if (r.createdAt == 0) {
-            if (requestId == 0 || requestId > _requestCount) revert MarketUnknownRequest(requestId);
-            revert MarketRequestRefunded(requestId);
+            if (requestId == 0 || requestId > _requestCount) {
+                return (r, abi.encodeWithSelector(MarketUnknownRequest.selector, requestId));
+            }
+            return (r, abi.encodeWithSelector(MarketRequestRefunded.selector, requestId));
         }
-        if (r.commitment != bytes25(keccak256(abi.encode(key)))) revert MarketRequestKeyMismatch(requestId);
+        if (r.commitment != bytes25(keccak256(abi.encode(key)))) {
+            return (r, abi.encodeWithSelector(MarketRequestKeyMismatch.selector, requestId));
+        }
     }
 
+    /// @dev The modeler at `index` of the list, or zero if there is none.
     function _listMember(uint256 challengeId, uint256 listId, uint256 index) private view returns (address modeler) {
         if (index < MAX_LIST_SIZE) modeler = _lists[challengeId][listId].members[index];
-        if (modeler == address(0)) revert MarketNotListed(challengeId, listId, index);
     }
 
     /// @dev Lists activate in id order, so the active one is the latest whose activation epoch has come; at

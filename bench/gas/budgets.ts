@@ -5,6 +5,7 @@ export const BUDGETS: Record<string, number> = {
   "answer.settling": 52_000,
   "answer.additional": 45_000,
   "answer.batch10.perAnswer": 25_000,
+  "answer.batch10.oneSkipped.perAnswer": 25_000,
   refund: 45_000,
   "claim.1epoch": 55_000,
   "claim.10epochs.perEpoch": 12_000,

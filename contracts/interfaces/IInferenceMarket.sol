@@ -18,7 +18,7 @@ interface IInferenceMarket {
         uint16 creatorBps; // creator's share of each settled fee (500)
         uint16 adminBps; // challenge admin's share (500)
         uint16 platformBps; // treasury's share (500); the modelers' pool takes the rest
-        uint16 evictionThresholdBps; // a listed modeler answering fewer than this share of requests is evictable (5000)
+        uint16 evictionThresholdBps; // a judged modeler answering fewer than this share of answered requests is evictable (5000)
     }
 
     /// @notice What a request commits to; hosts and refunders pass it back, read from `RequestMade`.
@@ -67,7 +67,7 @@ interface IInferenceMarket {
 
     struct EpochFigures {
         uint256 settledFees; // fees of the epoch's requests that got an answer in time
-        uint256 requests; // requests made in the epoch
+        uint256 answeredRequests; // requests of the epoch that got at least one answer in time: the eviction base
         uint256 points; // answers in time in the epoch
         uint256 pool; // modelers' part of settledFees, shared by points with floored rewards
         uint256 creatorShare;
@@ -188,10 +188,19 @@ interface IInferenceMarket {
     /// @param modeler The modeler evicted until it is promoted again.
     /// @param epoch The finished epoch it under-served.
     /// @param points Its answers in that epoch.
-    /// @param requests The challenge's requests in that epoch.
+    /// @param answeredRequests The challenge's requests of that epoch that got at least one answer in time.
     event ModelerEvicted(
-        uint256 indexed challengeId, address indexed modeler, uint256 indexed epoch, uint256 points, uint256 requests
+        uint256 indexed challengeId,
+        address indexed modeler,
+        uint256 indexed epoch,
+        uint256 points,
+        uint256 answeredRequests
     );
+    /// @notice An entry of `answerBatch` that was left out; the batch's other entries stand.
+    /// @param requestId The entry's request.
+    /// @param index The entry's list position.
+    /// @param reason The custom error `answer` would have reverted with, ABI-encoded.
+    event AnswerSkipped(uint256 indexed requestId, uint256 index, bytes reason);
 
     // ------------------------------------------------------------------ errors
 
@@ -300,10 +309,10 @@ interface IInferenceMarket {
     error MarketListNotActiveInEpoch(uint256 challengeId, uint256 listId, uint256 epoch);
     /// @param challengeId The challenge.
     /// @param modeler The modeler whose current opt-in (registration, or re-listing after an eviction) began
-    /// after the epoch ended, so that epoch no longer judges it.
+    /// after the epoch's first second, so that epoch does not judge it.
     /// @param optedInAt When its current opt-in began.
-    /// @param epochEnd The end of the epoch given.
-    error MarketModelerOptedInLater(uint256 challengeId, address modeler, uint256 optedInAt, uint256 epochEnd);
+    /// @param epochStart The first second of the epoch given.
+    error MarketModelerOptedInLater(uint256 challengeId, address modeler, uint256 optedInAt, uint256 epochStart);
     /// @param epoch The epoch asked to be finalized.
     /// @param finalAt When its last request's deadline has passed.
     /// @param timestamp Now.
@@ -314,8 +323,10 @@ interface IInferenceMarket {
     /// @param challengeId The challenge.
     /// @param modeler The modeler that answered enough.
     /// @param points Its answers in the epoch.
-    /// @param requests The challenge's requests in the epoch.
-    error MarketModelerMetThreshold(uint256 challengeId, address modeler, uint256 points, uint256 requests);
+    /// @param answeredRequests The challenge's requests of the epoch that got at least one answer in time.
+    error MarketModelerMetThreshold(uint256 challengeId, address modeler, uint256 points, uint256 answeredRequests);
+    /// @param reasons Why each entry was left out, in order: the custom error `answer` would revert with.
+    error MarketBatchAnsweredNothing(bytes[] reasons);
 
     // ------------------------------------------------------------------ operator and admins
 
@@ -366,15 +377,19 @@ interface IInferenceMarket {
     function setHost(uint256 challengeId, address host) external;
 
     /// @notice Answers a request for the modeler at `index` of the request's list.
-    /// @dev Requires the key the request committed to, the caller being that modeler's current host, the modeler
-    /// opted in when the request was made and not evicted, no earlier answer by it, and a time at or before the
-    /// deadline. Earns the modeler one point in the reward epoch; the first answer settles the fee.
-    /// Emits RequestAnswered.
+    /// @dev Requires the key the request committed to, a registered modeler at `index` whose current host is the
+    /// caller, opted in when the request was made and not evicted, no earlier answer by it, and a time at or
+    /// before the deadline. Earns the modeler one point in the reward epoch; the first answer settles the fee
+    /// and counts the request as answered in its epoch. Emits RequestAnswered.
     function answer(uint256 requestId, RequestKey calldata key, uint256 index, bytes calldata output) external;
 
-    /// @notice Answers several requests in one transaction; all or nothing.
-    /// @dev Each entry as in `answer`; reverts with MarketEmptyBatch when empty. Emits RequestAnswered per entry.
-    function answerBatch(Answer[] calldata answers) external;
+    /// @notice Answers several requests in one transaction, taking every entry that is valid when it is mined
+    /// and skipping the others, so a host change or an eviction that lands first voids no other entry.
+    /// @dev Each entry as in `answer`. Reverts with MarketEmptyBatch when empty, and with
+    /// MarketBatchAnsweredNothing (every entry's reason) when no entry is valid. Emits RequestAnswered per
+    /// entry taken and AnswerSkipped per entry skipped.
+    /// @return reasons Per entry, in order: empty if it was taken, else the custom error `answer` would revert with.
+    function answerBatch(Answer[] calldata answers) external returns (bytes[] memory reasons);
 
     // ------------------------------------------------------------------ users
 
@@ -421,9 +436,11 @@ interface IInferenceMarket {
     function finalize(uint256 challengeId, uint256 epoch) external;
 
     /// @notice Evicts the modeler at `index` of `listId`, the list that served `epoch`, for answering fewer than
-    /// the threshold share of the challenge's requests of that epoch. Anyone may call.
-    /// @dev Open from the epoch's final time (its end + SLA) to the end of the next epoch, for a modeler that had
-    /// opted in (registered, or been re-listed after an eviction) before the epoch ended. The modeler answers
-    /// nothing more until a later promotion lists it again. Emits ModelerEvicted.
+    /// the threshold share of the challenge's answered requests of that epoch (those with at least one answer in
+    /// time; unanswered and refunded requests never count). Anyone may call.
+    /// @dev Open from the epoch's final time (its end + SLA) to the end of the next epoch, for a registered
+    /// modeler whose current opt-in (registration, or re-listing after an eviction) began at or before the
+    /// epoch's first second. The modeler answers nothing more until a later promotion lists it again.
+    /// Emits ModelerEvicted.
     function evict(uint256 challengeId, uint256 epoch, uint256 listId, uint256 index) external;
 }
