@@ -69,6 +69,10 @@ function parseRevert(err: unknown): ErrorDescription | undefined {
 }
 
 function formatArg(param: ParamType, value: unknown): string {
+  // A batch's skipped entries carry their own custom errors (MarketBatchAnsweredNothing).
+  if (param.type === "bytes[]" && Array.isArray(value)) {
+    return `${param.name}=[${value.map((v) => decodeError({ data: String(v) })).join(", ")}]`;
+  }
   if (typeof value === "bigint" && TIME_ARG.test(param.name) && value > 0n && value < 2n ** 40n) {
     return `${param.name}=${isoOf(value)} (${value})`;
   }
@@ -105,6 +109,11 @@ export function decodeError(err: unknown): string {
 export function isCustomError(err: unknown, name: string): boolean {
   if (err instanceof RevertError && err.errorName !== undefined) return err.errorName === name;
   return parseRevert(err)?.name === name;
+}
+
+/** The ABI-encoded custom error `data` (as a batch reports a skipped entry) as a RevertError. */
+export function decodeReason(data: string): RevertError {
+  return toRevertError({ data }) as RevertError;
 }
 
 /** `err` as a RevertError when it carries revert data; otherwise unchanged (network errors stay retryable). */

@@ -13,7 +13,7 @@ import {
 import { ERC20Permit__factory, InferenceMarket__factory, type ERC20Permit, type InferenceMarket } from "../typechain-types";
 import type { IInferenceMarket } from "../typechain-types/contracts/InferenceMarket";
 import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog } from "../typechain-types/common";
-import { toRevertError } from "./errors";
+import { decodeReason, toRevertError, type RevertError } from "./errors";
 import { signPermit } from "./permit";
 import { decodeText, encodeText } from "./text";
 import {
@@ -124,12 +124,32 @@ export interface Claimable {
   open: boolean;
 }
 
-export interface EvictionCandidate {
+/** How a member of the list that served an epoch stands against the eviction rule. */
+export interface Judgement {
   listId: bigint;
   index: number;
   modeler: string;
+  /** Its answers in time in the epoch. */
   points: bigint;
-  requests: bigint;
+  /** The epoch's requests that got at least one answer in time (unanswered and refunded ones never count). */
+  answeredRequests: bigint;
+  /** The fewest points that keep it listed: ceil(answeredRequests * threshold / 10,000). */
+  threshold: bigint;
+  /** Whether the epoch judges it: registered, not evicted, opted in at or before the epoch's first second. */
+  judged: boolean;
+  /** Why it is not judged, when it is not. */
+  notJudgedBecause?: "not registered" | "evicted" | "opted in during or after the epoch";
+  /** Judged and under the threshold: evictable once the epoch is final, until the next one ends. */
+  below: boolean;
+}
+
+export type EvictionCandidate = Judgement;
+
+/** An entry of a batch that the contract left out, with the custom error `answer` would revert with. */
+export interface SkippedAnswer {
+  requestId: bigint;
+  index: number;
+  error: RevertError;
 }
 
 export type WaitMode = "all" | "deadline" | { first: number };
@@ -414,12 +434,29 @@ export class Market {
     return this.execute(this.contract.answer, [requestId, key, index, toBytes(output)]);
   }
 
-  /** Answers several requests in one transaction, all or nothing. */
-  answerBatch(
+  /**
+   * Answers several requests in one transaction. The contract takes the entries valid when it is mined and
+   * skips the others; `skipped` lists them with their errors. Throws a RevertError
+   * (MarketBatchAnsweredNothing, with every entry's error) when no entry is valid, before sending.
+   */
+  async answerBatch(
     items: readonly { requestId: BigNumberish; key: RequestKeyLike; index: number; output: string | Uint8Array }[],
-  ): Promise<Sent> {
+  ): Promise<Sent & { skipped: SkippedAnswer[] }> {
     const answers = items.map((a) => ({ requestId: a.requestId, key: a.key, index: a.index, output: toBytes(a.output) }));
-    return this.execute(this.contract.answerBatch, [answers]);
+    const sent = await this.execute(this.contract.answerBatch, [answers]);
+    return { ...sent, skipped: this.skippedIn(sent.receipt) };
+  }
+
+  /** The entries a mined `answerBatch` left out, from its `AnswerSkipped` events. */
+  skippedIn(receipt: ContractTransactionReceipt): SkippedAnswer[] {
+    const skipped: SkippedAnswer[] = [];
+    for (const log of receipt.logs) {
+      if (!sameAddress(log.address, this.address)) continue;
+      const parsed = this.contract.interface.parseLog(log);
+      if (parsed?.name !== "AnswerSkipped") continue;
+      skipped.push({ requestId: parsed.args.requestId, index: Number(parsed.args.index), error: decodeReason(parsed.args.reason) });
+    }
+    return skipped;
   }
 
   /** The `RequestMade` events of a block range, optionally of one challenge or requester, scanned in bounded spans. */
@@ -498,22 +535,39 @@ export class Market {
     return { ...sent, listId: event.listId as bigint };
   }
 
-  /** Members of the list that served `epoch` that answered fewer than the threshold share of its requests. */
-  async evictionCandidates(challengeId: BigNumberish, epoch: bigint): Promise<EvictionCandidate[]> {
+  /**
+   * Each member of the list that served `epoch` against the eviction rule: its points against the threshold
+   * share of the epoch's answered requests, and whether the epoch judges it. Empty when no list served.
+   * Before the epoch is final the figures are still moving.
+   */
+  async judgements(challengeId: BigNumberish, epoch: bigint): Promise<Judgement[]> {
     const c = await this.timeConfig();
     const { evictionThresholdBps } = await this.settings();
     const served = await this.activeList(challengeId, startOf(c, epoch));
-    const { requests } = await this.contract.epochFigures(challengeId, epoch);
-    if (served.listId === 0n || requests === 0n) return [];
-    const candidates: EvictionCandidate[] = [];
-    for (const m of served.members) {
-      if (m.evicted || m.host === ZeroAddress || m.optedInAt >= endOf(c, epoch)) continue;
-      const points = await this.contract.pointsOf(challengeId, m.modeler, epoch);
-      if (points * 10_000n < requests * evictionThresholdBps) {
-        candidates.push({ listId: served.listId, index: m.index, modeler: m.modeler, points, requests });
-      }
-    }
-    return candidates;
+    if (served.listId === 0n) return [];
+    const { answeredRequests } = await this.contract.epochFigures(challengeId, epoch);
+    const threshold = (answeredRequests * evictionThresholdBps + 9_999n) / 10_000n;
+    return Promise.all(
+      served.members.map(async (m) => {
+        const points = await this.contract.pointsOf(challengeId, m.modeler, epoch);
+        const notJudgedBecause =
+          m.host === ZeroAddress
+            ? ("not registered" as const)
+            : m.evicted
+              ? ("evicted" as const)
+              : m.optedInAt > startOf(c, epoch)
+                ? ("opted in during or after the epoch" as const)
+                : undefined;
+        const judged = notJudgedBecause === undefined;
+        const below = judged && points * 10_000n < answeredRequests * evictionThresholdBps;
+        return { listId: served.listId, index: m.index, modeler: m.modeler, points, answeredRequests, threshold, judged, notJudgedBecause, below };
+      }),
+    );
+  }
+
+  /** The members `evict` would take for `epoch` once it is final: judged and under the threshold. */
+  async evictionCandidates(challengeId: BigNumberish, epoch: bigint): Promise<EvictionCandidate[]> {
+    return (await this.judgements(challengeId, epoch)).filter((j) => j.below);
   }
 
   /** Evicts the modeler at `index` of `listId`, the list that served `epoch`. Anyone may send it. */
@@ -569,11 +623,12 @@ export class Market {
     const c = await this.timeConfig();
     const now = await this.now();
     const epoch = epochOf(c, now);
-    const [challenge, activeList, figures, paused] = await Promise.all([
+    const [challenge, activeList, figures, paused, judgements] = await Promise.all([
       this.contract.challenge(challengeId),
       this.activeList(challengeId, now),
       this.contract.epochFigures(challengeId, epoch),
       this.contract.paused(),
+      this.judgements(challengeId, epoch),
     ]);
     const pendingList =
       challenge.listCount > activeList.listId ? await this.list(challengeId, challenge.listCount) : undefined;
@@ -589,8 +644,10 @@ export class Market {
       fee: challenge.fee,
       activeList,
       pendingList,
+      /** This epoch's standing of each serving modeler against the eviction rule, so far. */
+      judgements,
       figures: {
-        requests: figures.requests,
+        answeredRequests: figures.answeredRequests,
         points: figures.points,
         settledFees: figures.settledFees,
         pool: figures.pool,

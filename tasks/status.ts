@@ -75,7 +75,7 @@ marketTask("status", "Shows the clock, the epoch's window and claim times, and e
           );
         }
         const f = s.figures;
-        lines.push(`  epoch ${epoch}: ${f.requests} requests, ${f.points} answers in time, settled ${ctx.amount(f.settledFees)}, pool ${ctx.amount(f.pool)}`);
+        lines.push(`  epoch ${epoch}: ${f.answeredRequests} answered requests, ${f.points} answers in time, settled ${ctx.amount(f.settledFees)}, pool ${ctx.amount(f.pool)}`);
         if (open.length === 0) lines.push("  no open request");
         else {
           lines.push("  open requests");

@@ -159,7 +159,7 @@ export class Keeper {
       let evictionsDone = true;
       for (const c of candidates) {
         if (signal?.aborted) return;
-        const fields = { action: "evict", challengeId, epoch, listId: c.listId, index: c.index, modeler: c.modeler, points: c.points, requests: c.requests };
+        const fields = { action: "evict", challengeId, epoch, listId: c.listId, index: c.index, modeler: c.modeler, points: c.points, answeredRequests: c.answeredRequests, threshold: c.threshold };
         const result = await act(this.log, fields, () => this.market.evict(challengeId, epoch, c.listId, c.index), {
           retry: this.retry,
           signal,
@@ -177,8 +177,8 @@ export class Keeper {
   private async finalize(challengeId: bigint, epoch: bigint, report: KeeperReport, signal?: AbortSignal) {
     const rpc = rpcRetry(this.log, this.retry, signal);
     const figures = await rpc("epochFigures", () => this.market.contract.epochFigures(challengeId, epoch));
-    // An epoch without requests owes nobody anything: a claim of it is impossible, so it needs no totals.
-    if (figures.finalized || figures.requests === 0n) return true;
+    // An epoch without an answered request settled nothing and owes nobody anything: it needs no totals.
+    if (figures.finalized || figures.answeredRequests === 0n) return true;
     const fields = { action: "finalize", challengeId, epoch, listId: figures.listId, points: figures.points };
     const result = await act(this.log, fields, () => this.market.finalize(challengeId, epoch), {
       retry: this.retry,

@@ -15,7 +15,7 @@ export interface Ledger {
   finalized: { epoch: bigint; listId: bigint; points: bigint; rewardDust: bigint; txHash: string }[];
   rewardClaims: { modeler: string; epochs: bigint[]; amount: bigint }[];
   feeClaims: { kind: FeeKind; recipient: string; epoch: bigint; amount: bigint }[];
-  evictions: { modeler: string; epoch: bigint; points: bigint; requests: bigint }[];
+  evictions: { modeler: string; epoch: bigint; points: bigint; answeredRequests: bigint }[];
 }
 
 /** Every event of `market` from `fromBlock` to the head, sorted into the ledger. */
@@ -68,7 +68,7 @@ export async function readLedger(market: InferenceMarket, fromBlock: number, sla
         ledger.feeClaims.push({ kind: FEE_KINDS[Number(a.kind)], recipient: a.recipient, epoch: a.epoch, amount: a.amount });
         break;
       case "ModelerEvicted":
-        ledger.evictions.push({ modeler: a.modeler, epoch: a.epoch, points: a.points, requests: a.requests });
+        ledger.evictions.push({ modeler: a.modeler, epoch: a.epoch, points: a.points, answeredRequests: a.answeredRequests });
         break;
     }
   }

@@ -211,7 +211,7 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
     const r = await keeperTick();
     const figures = await contract.epochFigures(challengeId, calendar.e1);
     await note(
-      `epoch ${calendar.e1} is final: ${figures.requests} requests; keeper evicted ${r.evicted.map((e) => nameOf(e.modeler)).join(", ") || "nobody"}` +
+      `epoch ${calendar.e1} is final: ${figures.answeredRequests} answered requests; keeper evicted ${r.evicted.map((e) => nameOf(e.modeler)).join(", ") || "nobody"}` +
         (figures.finalized ? " and finalized the epoch" : ""),
     );
   });
