@@ -76,6 +76,21 @@ marketTask("status", "Shows the clock, the epoch's window and claim times, and e
         }
         const f = s.figures;
         lines.push(`  epoch ${epoch}: ${f.answeredRequests} answered requests, ${f.points} answers in time, settled ${ctx.amount(f.settledFees)}, pool ${ctx.amount(f.pool)}`);
+        if (s.judgements.length > 0) {
+          const { evictionThresholdBps } = await ctx.market.settings();
+          lines.push(`  eviction so far: ${s.judgements[0].threshold} answers keep a modeler listed (${Number(evictionThresholdBps) / 100}% of ${f.answeredRequests} answered requests)`);
+          lines.push(
+            ...table(
+              ["#", "modeler", "answers", "standing"],
+              s.judgements.map((j) => [
+                String(j.index),
+                j.modeler,
+                `${j.points} of ${j.answeredRequests}`,
+                !j.judged ? `not judged: ${j.notJudgedBecause}` : j.below ? "below the threshold" : "meets the threshold",
+              ]),
+            ).map((l) => `  ${l}`),
+          );
+        }
         if (open.length === 0) lines.push("  no open request");
         else {
           lines.push("  open requests");

@@ -47,14 +47,22 @@ marketTask("request", "Pays for one inference, waits for the answers (or refunds
           refund = { amount: r.key.fee, txHash: (await ctx.market.refund(r.requestId, r.key)).txHash };
           lines.push(`no answer by the deadline: refunded ${ctx.amount(r.key.fee)} (tx ${refund.txHash})`);
         }
+        // Error answers (the model refused the input, failed or ran out of time) say why, and count in no result.
         const result = ctx.sdk.combine(method, answers.map((a) => a.text));
+        const results = answers.filter((a) => !ctx.sdk.isErrorOutput(a.text));
+        const errors = answers.filter((a) => ctx.sdk.isErrorOutput(a.text));
         if (answers.length > 0) {
           lines.push(`answers (${answers.length} of ${expected} expected):`);
-          for (const a of answers) lines.push(`  ${a.modeler}  ${a.text}`);
+          for (const a of results) lines.push(`  ${a.modeler}  ${a.text}`);
+          if (errors.length > 0) {
+            lines.push(`error answers (${errors.length}), left out of the result:`);
+            for (const a of errors) lines.push(`  ${a.modeler}  ${a.text}`);
+          }
           lines.push(`${method}: ${result ?? "(no answer qualifies)"}`);
         }
+        const asData = (a: (typeof answers)[number]) => ({ modeler: a.modeler, output: a.text });
         return {
-          data: { request, expected, answers: answers.map((a) => ({ modeler: a.modeler, output: a.text })), combine: method, result, refund },
+          data: { request, expected, answers: results.map(asData), errorAnswers: errors.map(asData), combine: method, result, refund },
           lines,
         };
       },

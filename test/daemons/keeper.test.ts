@@ -172,13 +172,13 @@ describe("daemons/keeper", () => {
       const evicted = await Promise.all(listed.map(async (m) => (await market.modelerInfo(1, m.address)).evicted));
       expect(evicted).to.deep.equal([false, false, false, true, true]);
       const events = await market.queryFilter(market.filters.ModelerEvicted(1));
-      expect(events.map((e) => [e.args.modeler, e.args.epoch, e.args.points, e.args.requests])).to.deep.equal([
+      expect(events.map((e) => [e.args.modeler, e.args.epoch, e.args.points, e.args.answeredRequests])).to.deep.equal([
         [listed[3].address, E1, 0n, 2n],
         [listed[4].address, E1, 0n, 2n],
       ]);
-      expect(of("evict", "sent").map((l) => [l.index, l.points, l.requests, l.txHash])).to.deep.equal([
-        [3, "0", "2", events[0].transactionHash],
-        [4, "0", "2", events[1].transactionHash],
+      expect(of("evict", "sent").map((l) => [l.index, l.points, l.answeredRequests, l.threshold, l.txHash])).to.deep.equal([
+        [3, "0", "2", "1", events[0].transactionHash],
+        [4, "0", "2", "1", events[1].transactionHash],
       ]);
 
       // Points of the modelers 2, 2 and 1 answers: 5 in all.
@@ -193,6 +193,36 @@ describe("daemons/keeper", () => {
       expect([restarted.evicted, restarted.finalized]).to.deep.equal([[], []]);
       expect((await market.queryFilter(market.filters.ModelerEvicted(1))).length).to.equal(2);
       expect((await market.queryFilter(market.filters.EpochFinalized(1))).length).to.equal(1);
+    });
+
+    it("evicts nobody for requests nobody answered, and sends no eviction that would revert", async () => {
+      const { market, users, hosts, modelers, keeper: keeperSigner, listed, keeperWith } = await loadFixture(keeperFixture);
+      // E1: 3 genuine requests answered by the five listed modelers, 30 that no model accepts, left unanswered.
+      for (let i = 0; i < 3; i++) {
+        const r = await requestOf(market, await market.connect(users[i]).request(1, FEE, INPUT));
+        for (let m = 0; m < 5; m++) await market.connect(hosts[m]).answer(r.id, r.key, m, "0x01");
+      }
+      for (let i = 0; i < 30; i++) await market.connect(users[3]).request(1, FEE, encodeText("not a wallet"));
+      // Modeler 5 is promoted for E2 and registers one second into it: E2 does not judge it.
+      await time.increaseTo(DATES.e1Window);
+      await market.connect(keeperSigner).promote(1, [...listed.map((m) => m.address), modelers[5].address], ethers.id("e1"));
+      await time.setNextBlockTimestamp(DATES.e2Start + 1n);
+      await market.connect(modelers[5]).register(1, hosts[5].address);
+      const r = await requestOf(market, await market.connect(users[0]).request(1, FEE, INPUT));
+      for (let m = 0; m < 5; m++) await market.connect(hosts[m]).answer(r.id, r.key, m, "0x01");
+
+      const { keeper, of } = keeperWith({ leaderboards: [] });
+      await time.increaseTo(DATES.e2Start + TIME.sla);
+      const e1 = await keeper.tick();
+      expect(e1.evicted).to.deep.equal([]);
+      expect(e1.finalized).to.deep.equal([1n]);
+      expect((await market.epochFigures(1, E1)).answeredRequests).to.equal(3n);
+      await time.increaseTo(DATES.e3Start + TIME.sla);
+      const e2 = await keeper.tick();
+      expect(e2.evicted).to.deep.equal([]);
+      expect((await market.modelerInfo(1, modelers[5].address)).evicted).to.equal(false);
+      expect(of("evict")).to.deep.equal([]);
+      expect((await market.queryFilter(market.filters.ModelerEvicted(1))).length).to.equal(0);
     });
 
     it("evicts nobody and finalizes nothing for an epoch without requests", async () => {

@@ -86,6 +86,18 @@ describe("sdk/market lists, keeper and operator", () => {
   });
 
   describe("evictionCandidates and evict", () => {
+    const below = (index: number, modeler: string, points: bigint, answeredRequests: bigint, threshold: bigint) => ({
+      listId: 1n,
+      index,
+      modeler,
+      points,
+      answeredRequests,
+      threshold,
+      judged: true,
+      notJudgedBecause: undefined,
+      below: true,
+    });
+
     it("names the members of the serving list under the threshold, and evicts one", async () => {
       const { as, users, hosts, stranger, modelers } = await loadFixture(sdkFixture);
       const market = as(stranger);
@@ -95,13 +107,85 @@ describe("sdk/market lists, keeper and operator", () => {
       await as(hosts[0]).answer(b.requestId, b.key, 0, "ok");
       expect(await market.evictionCandidates(1, E1 - 1n)).to.deep.equal([]);
       expect(await market.evictionCandidates(1, E1)).to.deep.equal([
-        { listId: 1n, index: 3, modeler: modelers[3].address, points: 0n, requests: 2n },
-        { listId: 1n, index: 4, modeler: modelers[4].address, points: 0n, requests: 2n },
+        below(3, modelers[3].address, 0n, 2n, 1n),
+        below(4, modelers[4].address, 0n, 2n, 1n),
       ]);
       await time.increaseTo(DATES.e2Start + TIME.sla);
       await market.evict(1, E1, 1, 4);
       expect((await market.evictionCandidates(1, E1)).map((c) => c.index)).to.deep.equal([3]);
       expect((await market.activeList(1)).members[4].evicted).to.equal(true);
+    });
+
+    it("counts only answered requests: unanswered ones, refunded or not, never push a modeler under", async () => {
+      const { as, users, hosts, stranger, modelers } = await loadFixture(sdkFixture);
+      const market = as(stranger);
+      const genuine = [];
+      for (let i = 0; i < 4; i++) genuine.push(await as(users[i % 3]).request(1, `0x${i}`));
+      const garbage = [];
+      for (let i = 0; i < 12; i++) garbage.push(await as(users[3]).request(1, "not a wallet"));
+      // Modelers 0..2 answer the 4 genuine requests; modeler 3 answers 2 of them, exactly the threshold;
+      // modeler 4 answers 1, under it. Nobody answers the garbage; one garbage request is refunded.
+      for (const r of genuine) for (const i of [0, 1, 2]) await as(hosts[i]).answer(r.requestId, r.key, i, "700");
+      for (const r of genuine.slice(0, 2)) await as(hosts[3]).answer(r.requestId, r.key, 3, "700");
+      await as(hosts[4]).answer(genuine[0].requestId, genuine[0].key, 4, "700");
+      await time.increaseTo(garbage[garbage.length - 1].deadline + 1n);
+      await as(users[3]).refund(garbage[0].requestId, garbage[0].key);
+      const js = await market.judgements(1, E1);
+      expect(js.map((j) => [j.points, j.answeredRequests, j.threshold, j.below])).to.deep.equal([
+        [4n, 4n, 2n, false],
+        [4n, 4n, 2n, false],
+        [4n, 4n, 2n, false],
+        [2n, 4n, 2n, false],
+        [1n, 4n, 2n, true],
+      ]);
+      expect(await market.evictionCandidates(1, E1)).to.deep.equal([below(4, modelers[4].address, 1n, 4n, 2n)]);
+      // The contract agrees on both sides of the threshold.
+      await time.increaseTo(DATES.e2Start + TIME.sla);
+      await expect(market.evict(1, E1, 1, 3)).to.be.rejectedWith(RevertError, "MarketModelerMetThreshold");
+      await market.evict(1, E1, 1, 4);
+    });
+
+    it("judges nobody on an epoch where no request was answered", async () => {
+      const { as, users, stranger } = await loadFixture(sdkFixture);
+      const r = await as(users[0]).request(1, "not a wallet");
+      await time.increaseTo(r.deadline + 1n);
+      const js = await as(stranger).judgements(1, E1);
+      expect(js).to.have.length(5);
+      expect(js.every((j) => j.judged && !j.below && j.answeredRequests === 0n && j.threshold === 0n)).to.equal(true);
+      expect(await as(stranger).evictionCandidates(1, E1)).to.deep.equal([]);
+    });
+
+    it("judges a modeler only on epochs it was opted in for from their first second", async () => {
+      const { as, keeper, users, hosts, stranger, modelers, market: contract } = await loadFixture(sdkFixture);
+      const market = as(stranger);
+      // Modeler 5 is promoted in E1's window; modeler 6 too but never registers.
+      await time.increaseTo(DATES.e1Window);
+      await as(keeper).promote(1, [modelers[0].address, modelers[5].address, modelers[6].address], ethers.id("e1"));
+      // Modeler 5 registers at the first second of E2 and is judged on E2; a second later it would not be.
+      await time.setNextBlockTimestamp(DATES.e2Start);
+      await as(modelers[5]).register(1, hosts[5].address);
+      const r = await as(users[0]).request(1, "a");
+      await as(hosts[0]).answer(r.requestId, r.key, 0, "700");
+      const e2 = E1 + 1n;
+      const [first, atStart, never] = await market.judgements(1, e2);
+      expect([first.judged, first.below]).to.deep.equal([true, false]);
+      expect([atStart.modeler, atStart.judged, atStart.below, atStart.threshold]).to.deep.equal([modelers[5].address, true, true, 1n]);
+      expect([never.judged, never.notJudgedBecause, never.below]).to.deep.equal([false, "not registered", false]);
+      expect((await market.evictionCandidates(1, e2)).map((c) => c.modeler)).to.deep.equal([modelers[5].address]);
+      expect((await contract.modelerInfo(1, modelers[5].address)).optedInAt).to.equal(DATES.e2Start);
+    });
+
+    it("does not judge a modeler that registered one second into the epoch", async () => {
+      const { as, keeper, users, hosts, stranger, modelers } = await loadFixture(sdkFixture);
+      await time.increaseTo(DATES.e1Window);
+      await as(keeper).promote(1, [modelers[0].address, modelers[5].address], ethers.id("e1"));
+      await time.setNextBlockTimestamp(DATES.e2Start + 1n);
+      await as(modelers[5]).register(1, hosts[5].address);
+      const r = await as(users[0]).request(1, "a");
+      await as(hosts[0]).answer(r.requestId, r.key, 0, "700");
+      const [, late] = await as(stranger).judgements(1, E1 + 1n);
+      expect([late.judged, late.notJudgedBecause, late.below]).to.deep.equal([false, "opted in during or after the epoch", false]);
+      expect(await as(stranger).evictionCandidates(1, E1 + 1n)).to.deep.equal([]);
     });
   });
 
@@ -143,7 +227,14 @@ describe("sdk/market lists, keeper and operator", () => {
       expect([s.creator, s.admin, s.fee]).to.deep.equal([creator.address, challengeAdmin.address, FEE]);
       expect(s.activeList.listId).to.equal(1n);
       expect(s.pendingList).to.equal(undefined);
-      expect(s.figures).to.deep.equal({ requests: 1n, points: 1n, settledFees: FEE, pool: (FEE * 85n) / 100n, finalized: false });
+      expect(s.figures).to.deep.equal({ answeredRequests: 1n, points: 1n, settledFees: FEE, pool: (FEE * 85n) / 100n, finalized: false });
+      expect(s.judgements.map((j) => [j.index, j.points, j.threshold, j.judged, j.below])).to.deep.equal([
+        [0, 0n, 1n, true, true],
+        [1, 1n, 1n, true, false],
+        [2, 0n, 1n, true, true],
+        [3, 0n, 1n, true, true],
+        [4, 0n, 1n, true, true],
+      ]);
     });
   });
 });

@@ -213,8 +213,42 @@ describe("sdk/market requests", () => {
         { requestId: b.requestId, key: b.key, index: 1, output: new Uint8Array([0xff]) },
       ]);
       expect(sent.receipt.logs).to.have.length(2);
+      expect(sent.skipped).to.deep.equal([]);
       expect((await market.requestState(a.requestId))[3]).to.equal(2n);
       expect((await as(users[1]).answersOf(b.requestId, b.blockNumber)).map((x) => x.text)).to.deep.equal(["0xff"]);
+    });
+
+    it("reports the entries the contract skipped, with their decoded errors", async () => {
+      const { as, users, hosts, modelers } = await loadFixture(sdkFixture);
+      const a = await as(users[0]).request(1, "a");
+      const b = await as(users[1]).request(1, "b");
+      await as(hosts[1]).answer(a.requestId, a.key, 1, "x");
+      const sent = await as(hosts[1]).answerBatch([
+        { requestId: a.requestId, key: a.key, index: 1, output: "again" },
+        { requestId: b.requestId, key: b.key, index: 1, output: "y" },
+        { requestId: b.requestId, key: b.key, index: 2, output: "not mine" },
+      ]);
+      expect(sent.skipped.map((s) => [s.requestId, s.index, s.error.errorName, s.error.message])).to.deep.equal([
+        [a.requestId, 1, "MarketAlreadyAnswered", `MarketAlreadyAnswered(requestId=${a.requestId}, modeler=${modelers[1].address})`],
+        [b.requestId, 2, "MarketNotHost", `MarketNotHost(modeler=${modelers[2].address}, caller=${hosts[1].address})`],
+      ]);
+      expect((await as(users[1]).answersOf(b.requestId, b.blockNumber)).map((x) => x.text)).to.deep.equal(["y"]);
+    });
+
+    it("throws MarketBatchAnsweredNothing with every entry's error, and sends nothing, when no entry is valid", async () => {
+      const { as, users, hosts, modelers } = await loadFixture(sdkFixture);
+      const a = await as(users[0]).request(1, "a");
+      const before = await ethers.provider.getTransactionCount(hosts[1].address);
+      await expect(
+        as(hosts[1]).answerBatch([
+          { requestId: a.requestId, key: a.key, index: 2, output: "x" },
+          { requestId: 99n, key: a.key, index: 1, output: "x" },
+        ]),
+      ).to.be.rejectedWith(
+        RevertError,
+        `MarketBatchAnsweredNothing(reasons=[MarketNotHost(modeler=${modelers[2].address}, caller=${hosts[1].address}), MarketUnknownRequest(requestId=99)])`,
+      );
+      expect(await ethers.provider.getTransactionCount(hosts[1].address)).to.equal(before);
     });
   });
 });

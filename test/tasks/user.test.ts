@@ -38,6 +38,28 @@ describe("tasks: user", () => {
       expect(result.request.key.requester).to.equal(users[0].address);
     });
 
+    it("prints error answers apart and leaves them out of the result", async () => {
+      const { market, hosts, listed } = await loadFixture(activeFixture);
+      const address = await market.getAddress();
+      await time.setNextBlockTimestamp(DATES.e1Start + 1n);
+      const running = runTask("request", { market: address, from: USER, challenge: "1", input: "not a wallet", pollMs: 10, combine: "first" });
+      const r = await madeRequest(Market.connect(address, hosts[0]));
+      const outputs = ["error: invalid-input: not a wallet address", "error: invalid-input: not a wallet address", "640", "error: timeout: no result within 60 s", "660"];
+      for (let i = 0; i < 5; i++) await Market.connect(address, hosts[i]).answer(1, r.key, i, outputs[i]);
+      const { result, out } = await running;
+      expect(out.split("\n").slice(1)).to.deep.equal([
+        "answers (5 of 5 expected):",
+        `  ${listed[2].address}  640`,
+        `  ${listed[4].address}  660`,
+        "error answers (3), left out of the result:",
+        ...[0, 1, 3].map((i) => `  ${listed[i].address}  ${outputs[i]}`),
+        "first: 640",
+      ]);
+      expect(result.result).to.equal("640");
+      expect(result.answers.map((a: { output: string }) => a.output)).to.deep.equal(["640", "660"]);
+      expect(result.errorAnswers).to.have.length(3);
+    });
+
     it("refunds the fee when nobody answers by the deadline", async () => {
       const { market, token, users } = await loadFixture(activeFixture);
       const address = await market.getAddress();
