@@ -4,4 +4,5 @@ export * from "./combine";
 export * from "./errors";
 export * from "./deployment";
 export * from "./market";
+export * from "./eviction";
 export * from "./permit";

@@ -11,9 +11,9 @@ import {
   type Signer,
 } from "ethers";
 import { ERC20Permit__factory, InferenceMarket__factory, type ERC20Permit, type InferenceMarket } from "../typechain-types";
-import type { IInferenceMarket } from "../typechain-types/contracts/InferenceMarket";
 import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog } from "../typechain-types/common";
-import { decodeReason, toRevertError, type RevertError } from "./errors";
+import { decodeReason, toRevertError } from "./errors";
+import { judge } from "./eviction";
 import { signPermit } from "./permit";
 import { decodeText, encodeText } from "./text";
 import {
@@ -27,154 +27,29 @@ import {
   type TimeConfig,
 } from "./time";
 
-/** IInferenceMarket.RequestStatus. */
-export enum RequestStatus {
-  None,
-  Open,
-  Answered,
-  Expired,
-  Refunded,
-}
+import {
+  FEE_KINDS,
+  RequestStatus,
+  type AnswerRecord,
+  type Claimable,
+  type EpochTimes,
+  type EvictionCandidate,
+  type FeeKind,
+  type Judgement,
+  type LogRange,
+  type MadeRequest,
+  type ModelerList,
+  type OpenRequest,
+  type RequestKeyLike,
+  type RequestState,
+  type Sent,
+  type Settings,
+  type SkippedAnswer,
+  type WaitMode,
+  type WaitResult,
+} from "./types";
 
-/** The three fee shares besides the modelers' pool (IInferenceMarket.FeeRecipient). */
-export const FEE_KINDS = ["creator", "admin", "platform"] as const;
-export type FeeKind = (typeof FEE_KINDS)[number];
-
-/** What a request committed to; hosts and refunders pass it back. */
-export interface RequestKey {
-  requester: string;
-  challengeId: bigint;
-  listId: bigint;
-  fee: bigint;
-}
-
-/** A key as the contract takes it: a RequestKey, or the fixtures' and ethers' looser form. */
-export type RequestKeyLike = IInferenceMarket.RequestKeyStruct;
-
-/** A request as its `RequestMade` event tells it. */
-export interface MadeRequest {
-  requestId: bigint;
-  key: RequestKey;
-  /** The input bytes, hex; by convention UTF-8 text (see sdk/text). */
-  input: string;
-  createdAt: bigint;
-  deadline: bigint;
-  blockNumber: number;
-  txHash: string;
-}
-
-/** A request open to one of a host's modelers, with the list position to answer with. */
-export interface OpenRequest extends MadeRequest {
-  index: number;
-  modeler: string;
-}
-
-export interface AnswerRecord {
-  requestId: bigint;
-  modeler: string;
-  /** The output bytes, hex. */
-  output: string;
-  /** The output read as UTF-8 text (hex when it is not text). */
-  text: string;
-  epoch: bigint;
-  /** The fee this answer settled: the request's fee for its first answer, zero after. */
-  settledFee: bigint;
-  blockNumber: number;
-  txHash: string;
-}
-
-export interface RequestState {
-  status: RequestStatus;
-  /** Zero once refunded. */
-  createdAt: bigint;
-  deadline: bigint;
-  /** List positions that answered. */
-  answered: number[];
-}
-
-export interface ListMember {
-  index: number;
-  modeler: string;
-  /** The modeler's current host; zero until it opts in. */
-  host: string;
-  optedInAt: bigint;
-  evicted: boolean;
-}
-
-export interface ModelerList {
-  /** Zero when no list serves. */
-  listId: bigint;
-  activationEpoch: bigint;
-  members: ListMember[];
-}
-
-export interface EpochTimes {
-  start: bigint;
-  windowStart: bigint;
-  /** Exclusive. */
-  end: bigint;
-  finalAt: bigint;
-  claimsOpenAt: bigint;
-}
-
-export interface Claimable {
-  epoch: bigint;
-  amount: bigint;
-  claimsOpenAt: bigint;
-  open: boolean;
-}
-
-/** How a member of the list that served an epoch stands against the eviction rule. */
-export interface Judgement {
-  listId: bigint;
-  index: number;
-  modeler: string;
-  /** Its answers in time in the epoch. */
-  points: bigint;
-  /** The epoch's requests that got at least one answer in time (unanswered and refunded ones never count). */
-  answeredRequests: bigint;
-  /** The fewest points that keep it listed: ceil(answeredRequests * threshold / 10,000). */
-  threshold: bigint;
-  /** Whether the epoch judges it: registered, not evicted, opted in at or before the epoch's first second. */
-  judged: boolean;
-  /** Why it is not judged, when it is not. */
-  notJudgedBecause?: "not registered" | "evicted" | "opted in during or after the epoch";
-  /** Judged and under the threshold: evictable once the epoch is final, until the next one ends. */
-  below: boolean;
-}
-
-export type EvictionCandidate = Judgement;
-
-/** An entry of a batch that the contract left out, with the custom error `answer` would revert with. */
-export interface SkippedAnswer {
-  requestId: bigint;
-  index: number;
-  error: RevertError;
-}
-
-export type WaitMode = "all" | "deadline" | { first: number };
-
-export interface WaitResult {
-  status: RequestStatus;
-  answers: AnswerRecord[];
-  /** Modelers of the request's list that were opted in when it was made and are not evicted. */
-  expected: number;
-}
-
-export interface Sent {
-  receipt: ContractTransactionReceipt;
-  txHash: string;
-}
-
-export interface LogRange {
-  fromBlock: number;
-  /** Defaults to the latest block. */
-  toBlock?: number;
-  /** Largest block span of one `eth_getLogs` call (RPC providers cap it). */
-  maxRange?: number;
-}
-
-export type Settings = Awaited<ReturnType<InferenceMarket["settings"]>>;
+export * from "./types";
 
 /** The block span of one log query unless the caller says otherwise; most public RPCs accept it. */
 const DEFAULT_MAX_RANGE = 2_000;
@@ -546,21 +421,11 @@ export class Market {
     const served = await this.activeList(challengeId, startOf(c, epoch));
     if (served.listId === 0n) return [];
     const { answeredRequests } = await this.contract.epochFigures(challengeId, epoch);
-    const threshold = (answeredRequests * evictionThresholdBps + 9_999n) / 10_000n;
+    const figures = { answeredRequests, thresholdBps: evictionThresholdBps, epochStart: startOf(c, epoch) };
     return Promise.all(
       served.members.map(async (m) => {
         const points = await this.contract.pointsOf(challengeId, m.modeler, epoch);
-        const notJudgedBecause =
-          m.host === ZeroAddress
-            ? ("not registered" as const)
-            : m.evicted
-              ? ("evicted" as const)
-              : m.optedInAt > startOf(c, epoch)
-                ? ("opted in during or after the epoch" as const)
-                : undefined;
-        const judged = notJudgedBecause === undefined;
-        const below = judged && points * 10_000n < answeredRequests * evictionThresholdBps;
-        return { listId: served.listId, index: m.index, modeler: m.modeler, points, answeredRequests, threshold, judged, notJudgedBecause, below };
+        return judge(m, served.listId, { ...figures, points });
       }),
     );
   }
