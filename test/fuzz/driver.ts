@@ -8,9 +8,17 @@ import * as time from "../../sdk/time";
 import { FeeKind, MarketModel, Revert, type Permit } from "../model/reference";
 import type { World } from "./world";
 
+/**
+ * What becomes of a request whose input the model rejects: honest hosts answer it with an error output
+ * ("error: invalid-input: …", an ordinary answer on chain), or nobody answers it and its fee is refunded.
+ */
+export type RejectedInput = "errorAnswer" | "unanswered";
+
 /** The fuzzer's side of a run: the model and what the chain alone cannot tell the next actions. */
 export interface FuzzState {
   model: MarketModel;
+  /** Requests whose input the model rejects, by id; the others carry a wallet address. */
+  rejected: Map<bigint, RejectedInput>;
   /** Block time of the next transaction when a time jump chose it; otherwise one second after the last. */
   pendingTime?: bigint;
   /** Hosts each `${challengeId}/${modeler}` had before its current one. */
@@ -29,6 +37,7 @@ export interface FuzzState {
 /** The fuzzer's state at the start of a sequence. */
 export const startState = (model: MarketModel, stats: Stats): FuzzState => ({
   model: model.clone(),
+  rejected: new Map(),
   formerHosts: new Map(),
   stats,
   verifiedAt: 0n,
@@ -48,24 +57,53 @@ export interface Scope {
 
 export interface Planned {
   action: string;
+  /** The block time of the call, when the action chose one; otherwise `nextTime`. */
+  at?: bigint;
   /** The resolved call, for the failure report. */
   detail: string;
   send: (overrides: { gasLimit: number }) => Promise<unknown>;
+  /** The call on the model; what it returns is the `expected` of the hooks below. */
   apply: () => unknown;
   scope: Scope;
   /** A case worth counting apart in the statistics when the call succeeds. */
-  note?: string;
+  note?: string | ((expected: unknown) => string | undefined);
+  /** Compares what the mined call says (its events) with what the model did; the call succeeded on both. */
+  check?: (expected: unknown, sent: unknown) => Promise<void>;
   /** Bookkeeping of the fuzzer after a successful call. */
-  onSuccess?: () => void;
+  onSuccess?: (expected: unknown) => void;
+  /** Bookkeeping of the fuzzer after a call that reverted as the model said, with that error. */
+  onRevert?: (error: string) => void;
 }
+
+/**
+ * Turns the numbers fast-check drew into the calls of one action, chosen from the state: usually one call,
+ * or a few mined in a row (a batch sent after a host change landed, a registration after a request).
+ */
+export type Planner = (d: Dice, s: FuzzState, w: World, at: bigint) => Planned | Planned[];
 
 const GAS_LIMIT = 5_000_000;
 
-/** Counts outcomes per action: successes, and each custom error (or, for time jumps, each kind of jump). */
+/**
+ * Counts outcomes per action: successes, and each custom error (or, for time jumps, each kind of jump), and
+ * the cases the fuzzer must reach to test the rules of eviction and of batches.
+ */
 export class Stats {
   private readonly counts = new Map<string, { ok: number; failed: number; outcomes: Map<string, number> }>();
   sequences = 0;
   actions = 0;
+  /** Batches mined with at least one entry taken and one skipped. */
+  partialBatches = 0;
+  /** Batches that reverted with MarketBatchAnsweredNothing. */
+  allInvalidBatches = 0;
+  /** Batches sent after a setHost (or an eviction) of one of their modelers landed first. */
+  racedBatches = 0;
+  /** Requests made with an input the model rejects, and what became of them. */
+  rejectedInputs = 0;
+  errorAnswers = 0;
+  rejectedRefunded = 0;
+  /** Registrations of a modeler of the list serving at that moment, by the second of the epoch they land on. */
+  lateRegistrations = { firstSecond: 0, secondAfter: 0, later: 0 };
+  evictions = 0;
 
   record(action: string, outcome: string, ok = outcome === "ok") {
     const entry = this.counts.get(action) ?? { ok: 0, failed: 0, outcomes: new Map<string, number>() };
@@ -75,8 +113,20 @@ export class Stats {
     this.counts.set(action, entry);
   }
 
+  get late(): number {
+    return this.lateRegistrations.firstSecond + this.lateRegistrations.secondAfter + this.lateRegistrations.later;
+  }
+
   report(): string {
-    const lines = [`${this.sequences} sequences run, ${this.actions} actions`];
+    const { firstSecond, secondAfter } = this.lateRegistrations;
+    const lines = [
+      `${this.sequences} sequences run, ${this.actions} actions`,
+      `partial batches ${this.partialBatches}, all-invalid batches ${this.allInvalidBatches}, ` +
+        `batches sent after a host change or eviction landed ${this.racedBatches}`,
+      `rejected inputs ${this.rejectedInputs} (error answers ${this.errorAnswers}, refunded ${this.rejectedRefunded}), ` +
+        `late registrations ${this.late} (${firstSecond} at an epoch's first second, ${secondAfter} one second after), ` +
+        `evictions ${this.evictions}`,
+    ];
     for (const [action, { ok, failed, outcomes }] of [...this.counts].sort(([a], [b]) => a.localeCompare(b))) {
       const detail = [...outcomes]
         .sort((a, b) => b[1] - a[1])
@@ -136,7 +186,7 @@ export class Dice {
 /** The block time of the next transaction. */
 export const nextTime = (s: FuzzState): bigint => s.pendingTime ?? s.model.now + 1n;
 
-type Outcome = { ok: true } | { ok: false; error: string; args: unknown[] };
+type Outcome = { ok: true; value?: unknown } | { ok: false; error: string; args: unknown[] };
 
 /** Comparable form of a value from ethers or from the model. */
 export function norm(v: unknown): unknown {
@@ -148,7 +198,7 @@ export function norm(v: unknown): unknown {
   return v;
 }
 
-const text = (v: unknown) => JSON.stringify(norm(v));
+export const text = (v: unknown) => JSON.stringify(norm(v));
 
 function revertData(e: unknown): string | undefined {
   for (let cause = e as Record<string, unknown> | undefined, depth = 0; cause && depth < 5; depth++) {
@@ -162,8 +212,7 @@ function revertData(e: unknown): string | undefined {
 
 async function outcomeOf(errors: Interface, send: () => Promise<unknown>): Promise<Outcome> {
   try {
-    await send();
-    return { ok: true };
+    return { ok: true, value: await send() };
   } catch (e) {
     const data = revertData(e);
     if (data === undefined) throw e;
@@ -175,7 +224,7 @@ async function outcomeOf(errors: Interface, send: () => Promise<unknown>): Promi
 
 /** Mines `p` at the next time on both sides and checks that the chain did exactly what the model did. */
 export async function execute(w: World, s: FuzzState, p: Planned): Promise<void> {
-  const at = nextTime(s);
+  const at = p.at ?? nextTime(s);
   const before = w.holders.map((a) => s.model.balanceOf(a));
   const expected = s.model.exec(at, p.apply);
   w.holders.forEach((a, i) => {
@@ -186,18 +235,49 @@ export async function execute(w: World, s: FuzzState, p: Planned): Promise<void>
   s.pendingTime = undefined;
   const want: Outcome =
     expected instanceof Revert ? { ok: false, error: expected.error, args: [...expected.args] } : { ok: true };
-  if (text(want) !== text(actual)) {
-    throw new Error(`${p.detail} at ${at}: expected ${outcomeText(want)}, chain gave ${outcomeText(actual)}`);
+  if (text(want) !== text({ ...actual, value: undefined })) {
+    const [a, b] = [outcomeText(w.errors, want), outcomeText(w.errors, actual)];
+    throw new Error(`${p.detail} at ${at}: expected ${a}, chain gave ${b}`);
   }
-  if (actual.ok) p.onSuccess?.();
-  // A claim may pay nothing: a modeler's floored reward can be zero while it holds points.
-  const note = expected === 0n ? "paid 0" : p.note;
-  s.stats.record(p.action, actual.ok ? (note ? `ok ${note}` : "ok") : actual.error, actual.ok);
+  if (actual.ok) {
+    await p.check?.(expected, actual.value);
+    p.onSuccess?.(expected);
+  } else {
+    p.onRevert?.(actual.error);
+  }
+  if (actual.ok) {
+    // A claim may pay nothing: a modeler's floored reward can be zero while it holds points.
+    const note = expected === 0n ? "paid 0" : typeof p.note === "function" ? p.note(expected) : p.note;
+    s.stats.record(p.action, note ? `ok ${note}` : "ok", true);
+  } else {
+    s.stats.record(p.action, actual.error, false);
+  }
   s.stats.actions++;
   s.model.checkInvariants();
 }
 
-const outcomeText = (o: Outcome) => (o.ok ? "success" : `${o.error}(${o.args.map(String).join(", ")})`);
+/** An outcome in words; the skipped entries of a batch that took nothing are decoded too. */
+function outcomeText(errors: Interface, o: Outcome): string {
+  if (o.ok) return "success";
+  const arg = (a: unknown): string =>
+    Array.isArray(a) || (a && typeof a === "object" && "toArray" in a)
+      ? `[${[...(a as unknown[])].map(arg).join(", ")}]`
+      : typeof a === "string" && /^0x[0-9a-fA-F]{8}([0-9a-fA-F]{64})*$/.test(a)
+      ? errorText(errors, a)
+      : String(a);
+  return `${o.error}(${o.args.map(arg).join(", ")})`;
+}
+
+/** A custom error's ABI encoding in words. */
+export function errorText(errors: Interface, data: string): string {
+  try {
+    const parsed = errors.parseError(data);
+    if (parsed) return `${parsed.name}(${[...parsed.args].map(String).join(", ")})`;
+  } catch {
+    // Not a known error's encoding: shown raw.
+  }
+  return data;
+}
 
 interface Probe {
   to: string;

@@ -9,7 +9,13 @@ import { fuzzWorldFixture } from "./world";
  * model (test/model/reference.ts) side by side. After every action the outcome (success, or the exact custom
  * error) and the views it may have touched, every balance and the solvency rule must agree; after every
  * sequence everything is claimed and refunded and the market must be empty. Each sequence starts from the
- * same chain snapshot, one second before epoch E1 (Thu 2026-11-26), with two challenges serving.
+ * same chain snapshot, in the first seconds of epoch E1 (Thu 2026-11-26), with two challenges serving.
+ *
+ * Besides the ordinary traffic, the actions reach the rules of eviction and of batches: inputs the model
+ * rejects (answered by honest hosts with an error output, or by nobody and refunded), listed modelers that
+ * register during an epoch (at its first second, one second after, or later), batches that mix valid and
+ * invalid entries or hold only invalid ones, and batches built before a setHost or an eviction of one of
+ * their modelers lands and sent after it. A batch's events must say entry by entry what the model did.
  *
  * FUZZ_RUNS raises the number of sequences; FUZZ_SEED runs other ones. A failure prints the FUZZ_SEED, FUZZ_PATH
  * and FUZZ_REPLAY that replay its shrunk counterexample.

@@ -45,8 +45,10 @@ type SetupStep = { at?: bigint; chain: () => Promise<unknown>; model: (m: Market
 
 /**
  * Challenge 1 (fee 1 FEE) and challenge 2 (fee 1 FEE + 7: every split rounds) both serve from E1 with
- * lists promoted on Monday 2026-11-23 23:59; some listed modelers never registered, modeler 7 hosts itself,
- * the other registered modelers share three hosts. Three requests were made in the first seconds of E1.
+ * lists promoted on Monday 2026-11-23 23:59; modeler 7 hosts itself, the other registered modelers share three
+ * hosts. Two listed modelers opt in late, on either side of the judging rule: modeler 8 registers for
+ * challenge 1 at E1's first second (E1 judges it), modeler 10 for challenge 2 one second later (E1 does not);
+ * modeler 11, listed for challenge 2, never registers. Three requests follow in the next seconds of E1.
  */
 export async function fuzzWorldFixture(): Promise<World> {
   const f = await loadFixture(deployFixture);
@@ -89,24 +91,24 @@ export async function fuzzWorldFixture(): Promise<World> {
         ids.map((i) => modelers[i].address)
       ),
   });
+  const register = (i: number, c: bigint, at?: bigint): SetupStep => ({
+    at,
+    chain: () => market.connect(modelers[i]).register(c, hostOf(i)),
+    model: (m) => m.register(modelers[i].address, c, hostOf(i)),
+  });
   const steps: SetupStep[] = [
     { chain: () => token.mint(permitUser.address, 3n * FEE), model: (m) => m.mint(permitUser.address, 3n * FEE) },
     ...([FEE, FEE + 7n] as const).map((fee) => ({
       chain: () => market.connect(f.manager).createChallenge(f.creator.address, f.challengeAdmin.address, fee, "fuzz"),
       model: (m: MarketModel) => m.createChallenge(f.manager.address, f.creator.address, f.challengeAdmin.address, fee),
     })),
-    ...[0, 1, 2, 3, 4, 5, 6, 7].map((i) => ({
-      chain: () => market.connect(modelers[i]).register(1, hostOf(i)),
-      model: (m: MarketModel) => m.register(modelers[i].address, 1n, hostOf(i)),
-    })),
-    ...[3, 4, 5, 6, 7, 9].map((i) => ({
-      chain: () => market.connect(modelers[i]).register(2, hostOf(i)),
-      model: (m: MarketModel) => m.register(modelers[i].address, 2n, hostOf(i)),
-    })),
+    ...[0, 1, 2, 3, 4, 5, 6, 7].map((i) => register(i, 1n)),
+    ...[3, 4, 5, 6, 7, 9].map((i) => register(i, 2n)),
     { at: DATES.e0Window, ...keeperList(1n, [0, 1, 2, 3, 4, 5, 6, 7, 8]) },
     keeperList(2n, [9, 3, 10, 4, 5, 6, 11, 7]),
   ];
-  // Three requests open at the first second of E1, so that hosts have work from the first action.
+  steps.push(register(8, 1n, DATES.e1Start), register(10, 2n));
+  // Three requests open from the first seconds of E1, so that hosts have work from the first action.
   for (const [u, c] of [
     [0, 1n],
     [1, 2n],
@@ -114,7 +116,6 @@ export async function fuzzWorldFixture(): Promise<World> {
   ] as const) {
     const fee = c === 1n ? FEE : FEE + 7n;
     steps.push({
-      at: u === 0 ? DATES.e1Start : undefined,
       chain: () => market.connect(f.users[u]).request(c, fee, "0x"),
       model: (m) => m.request(f.users[u].address, c, fee),
     });

@@ -6,11 +6,17 @@
  * Every action runs at a block time `at` like a transaction: it either succeeds or throws the `Revert` the
  * contract must raise (same custom error, same arguments, checked in the contract's order) and then leaves
  * the state exactly as it was. The clock advances either way, as a reverted transaction is still mined.
+ * A batch of answers is the exception the protocol makes: it takes the entries valid when it is mined, in
+ * order, skips the others with the error each would revert with, and reverts only when it takes none.
+ *
+ * Eviction counts answered requests (those with at least one answer in time) and judges a modeler only on an
+ * epoch it was opted in for from the epoch's first second: unanswered and refunded requests never count.
  * Token balances, allowances and permit nonces of the fee token (an OpenZeppelin ERC-20 with EIP-2612) are
  * modelled too, because a request moves tokens and can fail in the token.
  */
 import { id as keccakId } from "ethers";
 import { RequestStatus } from "../../sdk/market";
+import { InferenceMarket__factory } from "../../typechain-types";
 import * as time from "../../sdk/time";
 import type { TimeConfig } from "../../sdk/time";
 
@@ -63,6 +69,13 @@ export class Revert extends Error {
   }
 }
 
+const MARKET = InferenceMarket__factory.createInterface();
+
+/** The ABI encoding of a market custom error, as `answerBatch` reports a skipped entry. */
+export function encodeRevert(r: Revert): string {
+  return MARKET.encodeErrorResult(r.error, r.args as unknown[]);
+}
+
 export interface RequestKey {
   requester: string;
   challengeId: bigint;
@@ -82,6 +95,19 @@ export interface AnswerEntry {
   index: number;
 }
 
+/** What an answer that lands does: the modeler's point in the request's epoch, and the fee it settles. */
+export interface Answered {
+  requestId: bigint;
+  challengeId: bigint;
+  modeler: string;
+  epoch: bigint;
+  /** The request's fee for its first answer in time, else zero. */
+  settledFee: bigint;
+}
+
+/** Per entry of a batch, in order: what it did, or why it was skipped. */
+export type BatchEntryResult = { answered: Answered } | { skipped: Revert };
+
 interface Challenge {
   creator: string;
   admin: string;
@@ -90,9 +116,9 @@ interface Challenge {
 }
 
 interface Modeler {
-  host: string; // zero until it registers
+  host: string; // zero until it registers; never zero again once registered
   registeredAt?: bigint;
-  evicted: boolean; // from an eviction until a later promotion lists it again
+  evicted: boolean; // from an eviction until a later promotion lists it again; only a registered one is evicted
   relistedAt?: bigint; // first second of the list that listed it again after an eviction
 }
 
@@ -105,7 +131,7 @@ interface Request {
 
 interface Tally {
   settledFees: bigint;
-  requests: bigint;
+  answeredRequests: bigint; // requests of the epoch with at least one answer in time: the eviction base
   listId: bigint; // the list that served the epoch (every request of an epoch is made on it)
   points: Map<string, bigint>; // answers in time per modeler
   rewardClaimed: string[]; // modelers that claimed their reward
@@ -331,19 +357,44 @@ export class MarketModel {
     m.host = host;
   }
 
-  /** A request answered by `host` for a modeler at `index` of the request's list; all-or-nothing in a batch. */
-  answerBatch(caller: string, entries: AnswerEntry[]) {
+  /**
+   * Answers by `caller` for the modelers at the entries' positions: takes each entry that is valid against the
+   * state the earlier entries left (so a repeated entry is skipped as already answered), skips the others with
+   * the error `answer` would revert with, and reverts with every entry's error when it takes none.
+   */
+  answerBatch(caller: string, entries: AnswerEntry[]): BatchEntryResult[] {
     if (entries.length === 0) fail("MarketEmptyBatch");
-    for (const e of entries) this.answer(caller, e.requestId, e.key, e.index);
+    const results = entries.map((e): BatchEntryResult => {
+      try {
+        return { answered: this.answer(caller, e.requestId, e.key, e.index) };
+      } catch (err) {
+        // `answer` checks everything before it changes anything, so a skipped entry leaves no trace.
+        if (!(err instanceof Revert)) throw err;
+        return { skipped: err };
+      }
+    });
+    if (results.every((x) => "skipped" in x)) {
+      fail(
+        "MarketBatchAnsweredNothing",
+        results.map((x) => encodeRevert((x as { skipped: Revert }).skipped))
+      );
+    }
+    return results;
   }
 
-  answer(caller: string, requestId: bigint, key: RequestKey, index: number) {
+  /**
+   * A request answered by `caller` for the modeler at `index` of the request's list: in time, by the current
+   * host of a registered modeler that was opted in when the request was made, is not evicted, and has not
+   * answered it yet. Checks everything, in the contract's order, before it changes anything.
+   */
+  answer(caller: string, requestId: bigint, key: RequestKey, index: number): Answered {
     const r = this.openRequest(requestId, key);
     const due = time.deadline(this.time, r.createdAt);
     if (this.s.now > due) fail("MarketDeadlinePassed", requestId, due, this.s.now);
     const address = this.listMember(key.challengeId, key.listId, index);
     if (r.answered & (1 << index)) fail("MarketAlreadyAnswered", requestId, address);
-    const m = this.modeler(key.challengeId, address);
+    const m = this.s.modelers.get(`${key.challengeId}/${address.toLowerCase()}`);
+    if (!m || same(m.host, ZERO_ADDRESS)) fail("MarketModelerNotRegistered", key.challengeId, address);
     if (!same(m.host, caller)) fail("MarketNotHost", address, caller);
     if (m.evicted) fail("MarketModelerEvicted", key.challengeId, address);
     const optedInAt = this.optedInAt(m);
@@ -351,10 +402,16 @@ export class MarketModel {
 
     const epoch = time.epochOf(this.time, r.createdAt);
     const t = this.tally(key.challengeId, epoch);
-    // The first answer in time settles the escrowed fee into the figures of the request's epoch.
-    if (r.answered === 0) t.settledFees += key.fee;
+    // The first answer in time settles the escrowed fee into the figures of the request's epoch, and makes the
+    // request one of the epoch's answered requests, the base of eviction.
+    const settledFee = r.answered === 0 ? key.fee : 0n;
+    if (r.answered === 0) {
+      t.settledFees += key.fee;
+      t.answeredRequests += 1n;
+    }
     r.answered |= 1 << index;
     t.points.set(address.toLowerCase(), (t.points.get(address.toLowerCase()) ?? 0n) + 1n);
+    return { requestId, challengeId: key.challengeId, modeler: address, epoch, settledFee };
   }
 
   // ------------------------------------------------------------------ users
@@ -370,9 +427,8 @@ export class MarketModel {
     this.collect(caller, c.fee);
     const key = { requester: caller, challengeId, listId, fee: c.fee };
     this.s.requests.push({ key, createdAt: this.s.now, answered: 0, refunded: false });
-    const t = this.tally(challengeId, epoch);
-    t.requests += 1n;
-    t.listId = listId;
+    // Only the list is noted: a request counts in the eviction base once answered, never before.
+    this.tally(challengeId, epoch).listId = listId;
     return BigInt(this.s.requests.length);
   }
 
@@ -440,8 +496,10 @@ export class MarketModel {
   }
 
   /**
-   * From the epoch's final time to the end of the next epoch, a modeler of the list that served the epoch,
-   * judged on it (opted in before it ended) and answering fewer than the threshold share of its requests.
+   * From the epoch's final time to the end of the next epoch, a modeler of the list that served the epoch that
+   * the epoch judges (registered, not evicted, opted in at or before the epoch's first second) and that
+   * answered fewer than the threshold share of the epoch's answered requests. With no answered request
+   * nobody is evictable: `0 * BPS >= 0 * threshold`.
    */
   evict(challengeId: bigint, epoch: bigint, listId: bigint, index: number) {
     if (epoch > MAX_EPOCH) fail("EpochsEpochOutOfRange", epoch, MAX_EPOCH);
@@ -456,14 +514,16 @@ export class MarketModel {
     }
     const address = this.listMember(challengeId, listId, index);
     const m = this.modeler(challengeId, address);
+    if (same(m.host, ZERO_ADDRESS)) fail("MarketModelerNotRegistered", challengeId, address);
     if (m.evicted) fail("MarketModelerEvicted", challengeId, address);
     const optedInAt = this.optedInAt(m);
-    const epochEnd = time.endOf(this.time, epoch);
-    if (optedInAt >= epochEnd) fail("MarketModelerOptedInLater", challengeId, address, optedInAt, epochEnd);
+    // Judged only on an epoch every request of which was open to it.
+    const epochStart = time.startOf(this.time, epoch);
+    if (optedInAt > epochStart) fail("MarketModelerOptedInLater", challengeId, address, optedInAt, epochStart);
     const points = this.pointsOf(challengeId, address, epoch);
-    const requests = this.tally(challengeId, epoch).requests;
-    if (points * BPS >= requests * this.settings.evictionThresholdBps) {
-      fail("MarketModelerMetThreshold", challengeId, address, points, requests);
+    const answered = this.tally(challengeId, epoch).answeredRequests;
+    if (points * BPS >= answered * this.settings.evictionThresholdBps) {
+      fail("MarketModelerMetThreshold", challengeId, address, points, answered);
     }
     m.evicted = true;
   }
@@ -544,7 +604,7 @@ export class MarketModel {
     const rewardDust = this.dust(t);
     return {
       settledFees: t.settledFees,
-      requests: t.requests,
+      answeredRequests: t.answeredRequests,
       points: total(t),
       pool,
       creatorShare,
@@ -629,14 +689,28 @@ export class MarketModel {
     return { escrowed, rewards, shares };
   }
 
-  /** Throws unless the model's own books balance (see `owed`) and every pool pays out exactly. */
+  /**
+   * Throws unless the model's own books balance (see `owed`), every pool pays out exactly, and each epoch's
+   * answered requests are exactly those of its requests that have an answer.
+   */
   checkInvariants() {
     const { escrowed, rewards, shares } = this.owed();
     const balance = this.balanceOf(this.market);
     if (balance !== escrowed + rewards + shares) {
       throw new Error(`insolvent model: balance ${balance} != ${escrowed} + ${rewards} + ${shares}`);
     }
+    // The eviction base, counted at each first answer, is the epoch's requests that have an answer: refunded
+    // and unanswered ones never count.
+    const answered = new Map<string, bigint>();
+    for (const r of this.s.requests) {
+      if (r.answered === 0) continue;
+      const key = `${r.key.challengeId}/${time.epochOf(this.time, r.createdAt)}`;
+      answered.set(key, (answered.get(key) ?? 0n) + 1n);
+    }
     for (const [key, t] of this.s.tallies) {
+      if (t.answeredRequests !== (answered.get(key) ?? 0n)) {
+        throw new Error(`tally ${key}: ${t.answeredRequests} answered requests, ${answered.get(key) ?? 0n} answered`);
+      }
       const dust = this.dust(t);
       const payable = this.split(t.settledFees)[0] - dust;
       if (t.rewardsPaid > payable || dust >= BigInt(Math.max(t.points.size, 1)))
@@ -652,8 +726,8 @@ export class MarketModel {
   /**
    * The opt-in of a registered or re-listed modeler: the later of its registration and its re-listing, since
    * after an eviction only the requests of the list that re-listed it are open to it, from that list's first
-   * second, and only epochs that ended after that judge it (README, eviction). test/fuzz/regressions.test.ts
-   * shows the contract taking the registration alone when it comes between the re-listing and the new list.
+   * second, and only epochs that began at or after that judge it. Only a registered modeler is evicted, so a
+   * re-listed one is registered already (see test/fuzz/regressions.test.ts).
    */
   private optedInAt(m: Modeler): bigint {
     return max(m.registeredAt ?? 0n, m.relistedAt ?? 0n);
@@ -733,7 +807,7 @@ export class MarketModel {
   private emptyTally(): Tally {
     return {
       settledFees: 0n,
-      requests: 0n,
+      answeredRequests: 0n,
       listId: 0n,
       points: new Map(),
       rewardClaimed: [],
