@@ -71,7 +71,8 @@ function agentLog(host: Proc) {
     gapP50: percentile(gaps, 50),
     gapMax: gaps.length ? Math.max(...gaps) : undefined,
     retries: host.logsOf("rpc", "retrying").length,
-    problems: host.logs().filter((l) => ["reverted", "failed", "already", "skipped"].includes(String(l.status))).length,
+    errors: host.logsOf("model").length,
+    problems: host.logs().filter((l) => ["reverted", "failed", "already", "skipped", "left-out"].includes(String(l.status))).length,
   };
 }
 
@@ -84,6 +85,7 @@ function printTable(s: Settings, f: Figures, log: ReturnType<typeof agentLog>) {
     ["agent passes", `${log.passes} (poll ${s.pollMs} ms; pass end to pass end p50 ${log.gapP50 ?? "-"} ms, max ${log.gapMax ?? "-"} ms)`],
     ["agent RPC retries", String(log.retries)],
     ["agent rejected/skipped", String(log.problems)],
+    ["agent error answers", `${log.errors} (error outputs: the model rejected the input, failed or ran out of time)`],
     ["chain seconds", `${f.seconds} (first request's block to last answer's block)`],
     ["answers per second", `${f.answersPerSecond} (aim >= ${AIM.answersPerSecond})`],
     ["delay p50", `${f.p50Blocks ?? "-"} blocks`],
@@ -106,7 +108,10 @@ async function main(): Promise<number> {
     const m = await prepare(node, spot, c);
     const host = daemon(
       "host",
-      ["--deployment", spot.file, "--model", "models/credit-score.ts", "--batch-size", String(s.batchSize), "--poll-ms", String(s.pollMs)],
+      [
+        ...["--deployment", spot.file, "--model", "models/credit-score.ts", "--batch-size", String(s.batchSize), "--poll-ms", String(s.pollMs)],
+        ...["--modelers", c.modelers.map((x) => `${m.challengeId}:${x.address}`).join(",")],
+      ],
       { RPC_URL: node.url, HOST_KEY: c.host.privateKey },
     );
     await host.waitForLog((l) => l.action === "tick" && l.status === "done", "the agent's first pass", 90_000);

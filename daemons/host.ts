@@ -1,6 +1,7 @@
 /**
- * The host agent daemon: answers the requests open to the modelers that name this host, with the model
- * given by `--model`, within the SLA. `npm run host -- --help` lists the flags.
+ * The host agent daemon: answers the requests open to the modelers it serves (`--modelers`, per challenge)
+ * that name this host, with the model given by `--model`, within the SLA: the model's output, or an error
+ * output when the model rejects the input, fails or runs out of time. `npm run host -- --help` lists the flags.
  */
 import "dotenv/config";
 import { ConfigError } from "./common/config";
@@ -35,16 +36,18 @@ async function main(): Promise<number> {
     logRange: config.logRange,
     batchSize: config.batchSize,
     marginS: config.marginS,
+    modelTimeoutS: config.modelTimeoutS,
     waitMined: config.once,
   });
-  log.info({ action: "start", status: "config", host: signer.address, model: config.modelPath, modelers: config.modelers ?? "all" }, "host agent");
+  const modelers = config.modelers.map((m) => `${m.challengeId}:${m.modeler}`);
+  log.info({ action: "start", status: "config", host: signer.address, model: config.modelPath, modelers, modelTimeoutS: config.modelTimeoutS }, "host agent");
   const code = await runDaemon({
     log,
     once: config.once,
     pollMs: config.pollMs,
     init: () => checkDeployment(provider, config.deployment),
     tick: (signal) => agent.tick(signal),
-    summary: (r) => ({ now: r.now, answered: r.answered, transactions: r.transactions, skipped: r.skipped.length }),
+    summary: (r) => ({ now: r.now, answered: r.answered, errors: r.errors.length, transactions: r.transactions, skipped: r.skipped.length }),
   });
   provider.destroy();
   return code;

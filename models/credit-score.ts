@@ -3,9 +3,11 @@
  * Features, read over RPC at the request's block: the balance in ether, the transaction count (nonce) and
  * whether the address holds code. A logistic model with the weights shipped in credit-score.weights.json
  * turns them into a probability, and the output is the integer score 300 + 550·p (300 to 850) as text.
+ * An input that is not a wallet address is refused (InputRejected): the agent answers it with
+ * `error: invalid-input: input is not a wallet address: "…"`.
  */
 import { formatEther, getAddress, isAddress } from "ethers";
-import type { ModelContext } from "../daemons/host/model";
+import { InputRejected, type ModelContext } from "../daemons/host/model";
 import WEIGHTS from "./credit-score.weights.json";
 
 export interface Features {
@@ -21,7 +23,7 @@ export const weights = WEIGHTS;
 
 export async function preprocess(input: string, ctx: ModelContext): Promise<Features> {
   const text = input.trim();
-  if (!isAddress(text)) throw new Error(`input is not a wallet address: ${JSON.stringify(input.slice(0, 64))}`);
+  if (!isAddress(text)) throw new InputRejected(`input is not a wallet address: ${JSON.stringify(input.slice(0, 64))}`);
   const address = getAddress(text);
   const [balance, txCount, code] = await Promise.all([
     ctx.provider.getBalance(address, ctx.blockTag),

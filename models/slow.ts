@@ -1,6 +1,7 @@
 /**
- * The credit score, answered late on purpose: preprocessing first waits SLOW_MODEL_DELAY_MS milliseconds
- * on the agent's clock (default 660000, eleven minutes: past the ten-minute SLA). For tests and the demo.
+ * The credit score, slow on purpose: preprocessing first waits SLOW_MODEL_DELAY_MS milliseconds on the
+ * agent's clock (default 660000, eleven minutes: past the ten-minute SLA). The agent stops waiting when the
+ * request's time budget is spent and answers `error: timeout: …` in time instead. For tests and the demo.
  */
 import type { Model, ModelContext } from "../daemons/host/model";
 import * as creditScore from "./credit-score";

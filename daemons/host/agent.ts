@@ -1,266 +1,355 @@
-import type { ContractTransactionResponse, Signer } from "ethers";
+import { isAddress, getAddress, type Signer } from "ethers";
 import { Market, RequestStatus, type OpenRequest } from "../../sdk/market";
-import { decodeText, encodeText } from "../../sdk/text";
-import { RevertError, decodeError, toRevertError } from "../../sdk/errors";
+import { ERROR_CODES, decodeText, type ErrorCode } from "../../sdk/text";
 import { rpcRetry } from "../common/act";
+import { ConfigError } from "../common/config";
 import type { Logger } from "../common/logger";
 import { DEFAULT_RETRY, type RetryOptions } from "../common/retry";
-import { isAbort, sleep } from "../common/sleep";
-import { infer, readOnly, type Model, type ModelContext } from "./model";
+import { sleep } from "../common/sleep";
+import { answerFor, errorOutcome, readOnly, type Model, type ModelContext, type Outcome } from "./model";
+import { Sender, keyOf, type HostReport, type Ready } from "./send";
+
+export type { HostReport } from "./send";
+
+/** A modeler that the host's operator chose to serve, in one challenge. */
+export interface ServedModeler {
+  challengeId: bigint;
+  modeler: string;
+}
+
+/** The agent's clock: waits `ms`, or rejects with an AbortError once `signal` aborts. */
+export type Clock = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 export interface HostAgentOptions {
-  /** The host's key: it answers for every listed modeler whose current host is this address. */
+  /** The host's key: the address its modelers name as their host. */
   signer: Signer;
   /** The market's address. */
   market: string;
   model: Model;
   log: Logger;
-  /** Answer only for these modelers (default: every modeler this host serves). */
-  modelers?: readonly string[];
+  /**
+   * The modelers this host serves, per challenge: its operator's choice, required. A modeler naming this host
+   * that is not on this list gets nothing (PROTOCOL "A host serves only the modelers that its operator chose").
+   */
+  modelers: readonly ServedModeler[];
   /** No request is older than this block: the deployment's block. */
   fromBlock?: number;
   /** Blocks per eth_getLogs call. */
   logRange?: number;
-  /** Answers per transaction at most (1 to 50). */
+  /** Answers per transaction at most (1 to 50); the models of one batch run at once. */
   batchSize?: number;
-  /** Seconds before a deadline below which a request is skipped: an answer would not be mined in time. */
+  /**
+   * Seconds kept before a deadline for the answer to be mined (default 10): a request with less left is
+   * skipped, and the model's time budget ends this long before the deadline.
+   */
   marginS?: number;
+  /**
+   * The longest a model may take on one request, in seconds (default 60). A request's budget is the shorter
+   * of this and its time left less the margin; a model still running when it is spent gets a timeout answer.
+   */
+  modelTimeoutS?: number;
   retry?: RetryOptions;
   /**
    * Whether a pass waits for its transactions to be mined (default true). The daemon sets false: a pass then
    * returns once its batches are sent, and answers in flight stay out of later passes until their receipt.
    */
   waitMined?: boolean;
-  /** The models' clock (`ctx.sleep`); real time by default. */
-  sleep?: (ms: number) => Promise<void>;
-}
-
-/** What one pass did. */
-export interface HostReport {
-  now: bigint;
-  /** `requestId/index` of each answer sent. */
-  answered: string[];
-  /** Transactions sent (a batch counts once). */
-  transactions: number;
-  /** `requestId/index` of each request left unanswered, with why. */
-  skipped: { id: string; reason: string }[];
+  /** The agent's clock, for the models' `ctx.sleep` and the time budgets: real time by default, chain time in the demo. */
+  sleep?: Clock;
 }
 
 export const MAX_BATCH = 50;
+export const DEFAULT_MODEL_TIMEOUT_S = 60;
 
-const keyOf = (r: { requestId: bigint; index: number }) => `${r.requestId}/${r.index}`;
-const DONE_ANSWER = ["MarketAlreadyAnswered"];
+/** `challengeId/modeler` in lower case. */
+const servedKey = (challengeId: bigint, modeler: string) => `${challengeId}/${modeler.toLowerCase()}`;
+
+/** The modelers list checked: non-empty, positive challenge ids, addresses; repeats dropped. */
+export function checkServed(modelers: readonly ServedModeler[] | undefined): ServedModeler[] {
+  if (!modelers || modelers.length === 0) {
+    throw new ConfigError(
+      "no modelers to serve: give the modelers this host answers for, per challenge (--modelers 1:0xabc…,2:0xdef…, or MODELERS); " +
+        "a modeler naming this host does not make it work for it",
+    );
+  }
+  const seen = new Map<string, ServedModeler>();
+  for (const m of modelers) {
+    if (typeof m.challengeId !== "bigint" || m.challengeId <= 0n) throw new ConfigError(`modelers: challenge id ${String(m.challengeId)} is not a positive whole number`);
+    if (!isAddress(m.modeler)) throw new ConfigError(`modelers: "${m.modeler}" is not an address`);
+    seen.set(servedKey(m.challengeId, m.modeler), { challengeId: m.challengeId, modeler: getAddress(m.modeler) });
+  }
+  return [...seen.values()];
+}
 
 /**
- * The host agent in the spirit of Spectral's Nova: one pass per `tick()` finds every request open to its
- * modelers in the last SLA window (so a restart loses nothing), runs the model on each, and answers the
- * ones still in time, in batches. Before answering it reads which modelers already answered, and a
- * `MarketAlreadyAnswered` counts as done, so nothing is answered twice. Time is the chain's.
+ * The host agent in the spirit of Spectral's Nova: one pass per `tick()` finds every request open to the
+ * modelers it serves in the last SLA window (so a restart loses nothing), runs the model on each within a
+ * time budget, and answers every one still in time, in batches: with the model's output, or with an error
+ * output (sdk/text) when the model rejects the input, fails or runs out of time. Before answering it reads
+ * which modelers already answered, and a `MarketAlreadyAnswered` counts as done, so nothing is answered
+ * twice. Time is the chain's; the models' time is the agent's clock.
  */
 export class HostAgent {
   readonly market: Market;
+  /** The modelers served, checked. */
+  readonly modelers: readonly ServedModeler[];
   private readonly log: Logger;
   private readonly retry: RetryOptions;
   private readonly batchSize: number;
   private readonly marginS: bigint;
-  private readonly modelers?: Set<string>;
-  private readonly ctxSleep: (ms: number) => Promise<void>;
-  /** Answers this instance saw mined, or found made, with their deadlines: never computed again. */
-  private readonly done = new Map<string, bigint>();
-  /** Requests with nothing left for this host, with their deadlines: not read again. */
-  private readonly finished = new Map<bigint, bigint>();
-  /** Answers sent and not yet mined. */
-  private readonly inFlight = new Set<string>();
+  private readonly modelTimeoutMs: number;
+  private readonly served: Set<string>;
+  private readonly clock: Clock;
+  private readonly sender: Sender;
   private readonly waitMined: boolean;
-  private readonly mining = new Set<Promise<void>>();
-  /** Skips and model failures already logged, with their deadlines: each is logged once. */
-  private readonly logged = new Map<string, bigint>();
+  /** Requests with nothing left for this host, with their deadlines and challenges: not read again until a host event. */
+  private readonly finished = new Map<bigint, { deadline: bigint; challengeId: bigint }>();
+  /** Modelers naming this host that it does not serve, already logged. */
+  private readonly ignored = new Set<string>();
   /** First block of the last SLA window found by the previous pass; the next search starts there. */
   private windowBlock: number;
+  /** The next block to scan for HostChanged and ModelerRegistered events naming this host. */
+  private eventsBlock?: number;
+  private host?: string;
 
   constructor(private readonly options: HostAgentOptions) {
+    this.modelers = checkServed(options.modelers);
+    this.served = new Set(this.modelers.map((m) => servedKey(m.challengeId, m.modeler)));
     this.market = Market.connect(options.market, options.signer);
     this.log = options.log;
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.batchSize = options.batchSize ?? 10;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1 || this.batchSize > MAX_BATCH) {
-      throw new Error(`batchSize must be 1 to ${MAX_BATCH}, got ${this.batchSize}`);
+      throw new ConfigError(`batchSize must be 1 to ${MAX_BATCH}, got ${this.batchSize}`);
     }
     this.marginS = BigInt(options.marginS ?? 10);
-    this.modelers = options.modelers && new Set(options.modelers.map((m) => m.toLowerCase()));
-    this.ctxSleep = options.sleep ?? ((ms) => sleep(ms));
+    const timeoutS = options.modelTimeoutS ?? DEFAULT_MODEL_TIMEOUT_S;
+    if (!Number.isInteger(timeoutS) || timeoutS < 1) throw new ConfigError(`modelTimeoutS must be a whole number of seconds, at least 1, got ${timeoutS}`);
+    this.modelTimeoutMs = timeoutS * 1000;
+    this.clock = options.sleep ?? sleep;
     this.windowBlock = options.fromBlock ?? 0;
     this.waitMined = options.waitMined ?? true;
+    this.sender = new Sender(this.market, this.log, this.retry);
   }
 
   async tick(signal?: AbortSignal): Promise<HostReport> {
     const rpc = rpcRetry(this.log, this.retry, signal);
-    const host = await this.options.signer.getAddress();
+    this.host ??= await this.options.signer.getAddress();
     const { sla } = await rpc("settings", () => this.market.timeConfig());
+    const head = await rpc("blockNumber", () => this.market.provider.getBlockNumber());
     const now = await rpc("now", () => this.market.now());
-    const report: HostReport = { now, answered: [], transactions: 0, skipped: [] };
-    for (const [id, deadline] of this.finished) if (deadline < now) this.finished.delete(id);
-    for (const memo of [this.done, this.logged]) {
-      for (const [key, deadline] of memo) if (deadline < now) memo.delete(key);
-    }
+    const report: HostReport = { now, answered: [], errors: [], transactions: 0, skipped: [] };
+    for (const [id, { deadline }] of this.finished) if (deadline < now) this.finished.delete(id);
+    this.sender.forget(now);
 
+    await rpc("hostEvents", () => this.relook(head));
     // Every request that may still be open was made in the last SLA window.
     const windowStart = now > sla ? now - sla : 0n;
     this.windowBlock = await rpc("blockAt", () => this.market.blockAt(windowStart, this.windowBlock));
-    const open = await rpc("openRequests", () => this.openRequestsFor(host, this.windowBlock));
-    const mine = open.filter((r) => !this.done.has(keyOf(r)) && !this.inFlight.has(keyOf(r)) && (!this.modelers || this.modelers.has(r.modeler.toLowerCase())));
-
+    const open = await rpc("openRequests", () => this.openRequests(this.windowBlock, head));
     const due: OpenRequest[] = [];
-    for (const r of mine) {
-      if (r.deadline < now + this.marginS) this.skip(r, report, `only ${r.deadline - now} s left, margin ${this.marginS} s`);
+    for (const r of open) {
+      if (!this.sender.pending(r)) continue;
+      if (r.deadline < now + this.marginS) this.sender.skip(r, report, `only ${r.deadline - now} s left, margin ${this.marginS} s`);
       else due.push(r);
     }
-    // Each chunk's transaction is sent as soon as its answers are ready; the pass does not wait for them to
-    // be mined: answers in flight are left out of the next passes until their receipt says how they went.
+    // Chunk after chunk, most urgent first; each answer is sent by the end of its budget, and the pass does
+    // not wait for the transactions to be mined: answers in flight stay out of the next passes until their receipt.
     for (let i = 0; i < due.length && !signal?.aborted; i += this.batchSize) {
       await this.answerChunk(due.slice(i, i + this.batchSize), report, signal);
     }
-    if (this.waitMined || signal?.aborted) await Promise.all(this.mining);
+    if (this.waitMined || signal?.aborted) await this.sender.mined();
     return report;
   }
 
-  private async openRequestsFor(host: string, fromBlock: number): Promise<OpenRequest[]> {
+  /**
+   * A request found with nothing to do is not read again, unless a `HostChanged` or `ModelerRegistered` event
+   * since the last pass names this host: then every such request of that challenge is looked at again.
+   */
+  private async relook(head: number) {
+    const from = this.eventsBlock;
+    if (from === undefined || from > head) {
+      this.eventsBlock ??= head + 1;
+      return;
+    }
+    const c = this.market.contract;
+    const span = this.options.logRange ?? 2_000;
+    const challenges = new Set<bigint>();
+    for (let start = from; start <= head; start += span) {
+      const end = Math.min(start + span - 1, head);
+      const [moved, registered] = await Promise.all([
+        c.queryFilter(c.filters.HostChanged(undefined, undefined, this.host), start, end),
+        c.queryFilter(c.filters.ModelerRegistered(undefined, undefined, this.host), start, end),
+      ]);
+      for (const e of [...moved, ...registered]) challenges.add(e.args.challengeId);
+    }
+    this.eventsBlock = head + 1;
+    for (const challengeId of challenges) {
+      let again = 0;
+      for (const [id, f] of this.finished) {
+        if (f.challengeId !== challengeId) continue;
+        this.finished.delete(id);
+        again++;
+      }
+      this.log.info({ action: "relook", status: "done", challengeId, requests: again }, "a modeler named this host: looking again at the challenge's requests");
+    }
+  }
+
+  /** The (request, list position) pairs open to the modelers this host serves, most urgent first. */
+  private async openRequests(fromBlock: number, toBlock: number): Promise<OpenRequest[]> {
+    const host = this.host!.toLowerCase();
     const now = await this.market.now();
-    const made = (await this.market.requestsMade({ fromBlock, maxRange: this.options.logRange })).filter((r) => r.deadline > now && !this.finished.has(r.requestId));
-    const lists = new Map<string, ReturnType<Market["list"]>>();
-    const found = await Promise.all(made.map(async (r) => {
-      const listKey = `${r.key.challengeId}/${r.key.listId}`;
-      if (!lists.has(listKey)) lists.set(listKey, this.market.list(r.key.challengeId, r.key.listId));
-      const mine = (await lists.get(listKey)!).members.filter((m) => m.host.toLowerCase() === host.toLowerCase() && !m.evicted && m.optedInAt <= r.createdAt);
-      if (mine.length === 0) { this.finished.set(r.requestId, r.deadline); return []; }
-      const { status, answered } = await this.market.requestState(r.requestId);
-      if (status !== RequestStatus.Open && status !== RequestStatus.Answered) return [];
-      const left = mine.filter((m) => !answered.includes(m.index));
-      if (left.length === 0) this.finished.set(r.requestId, r.deadline);
-      return left.map((m) => ({ ...r, index: m.index, modeler: m.modeler }));
-    }));
-    return found.flat().sort((a, b) => (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : 0));
-  }
-
-  private skip(r: OpenRequest, report: HostReport, reason: string) {
-    const id = keyOf(r);
-    report.skipped.push({ id, reason });
-    if (!this.once(`${id}:skipped`, r.deadline)) return;
-    this.log.warn(
-      { action: "answer", status: "skipped", requestId: r.requestId, challengeId: r.key.challengeId, modeler: r.modeler, index: r.index, deadline: r.deadline, reason },
-      "answer: cannot make it in time",
+    const made = (await this.market.requestsMade({ fromBlock, toBlock, maxRange: this.options.logRange })).filter(
+      (r) => r.deadline > now && !this.finished.has(r.requestId),
     );
-  }
-
-  /** Runs the model on each request of the chunk at once, then answers those still in time. */
-  private async answerChunk(chunk: OpenRequest[], report: HostReport, signal?: AbortSignal): Promise<{ mined: Promise<void> }> {
-    const provider = readOnly(this.market.provider);
-    const results = await Promise.allSettled(
-      chunk.map((r) => {
-        const ctx: ModelContext = { provider, blockTag: r.blockNumber, requestId: r.requestId, challengeId: r.key.challengeId, sleep: this.ctxSleep };
-        return infer(this.options.model, decodeText(r.input), ctx);
+    const lists = new Map<string, ReturnType<Market["list"]>>();
+    const found = await Promise.all(
+      made.map(async (r) => {
+        const challengeId = r.key.challengeId;
+        const listKey = `${challengeId}/${r.key.listId}`;
+        if (!lists.has(listKey)) lists.set(listKey, this.market.list(challengeId, r.key.listId));
+        const naming = (await lists.get(listKey)!).members.filter((m) => m.host.toLowerCase() === host);
+        for (const m of naming) if (!this.served.has(servedKey(challengeId, m.modeler))) this.ignore(challengeId, m.modeler);
+        const mine = naming.filter((m) => this.served.has(servedKey(challengeId, m.modeler)) && !m.evicted && m.optedInAt <= r.createdAt);
+        if (mine.length === 0) {
+          this.finished.set(r.requestId, { deadline: r.deadline, challengeId });
+          return [];
+        }
+        const { status, answered } = await this.market.requestState(r.requestId);
+        if (status !== RequestStatus.Open && status !== RequestStatus.Answered) return [];
+        const left = mine.filter((m) => !answered.includes(m.index));
+        if (left.length === 0) this.finished.set(r.requestId, { deadline: r.deadline, challengeId });
+        return left.map((m) => ({ ...r, index: m.index, modeler: m.modeler }));
       }),
     );
-    const rpc = rpcRetry(this.log, this.retry, signal);
-    const now = await rpc("now", () => this.market.now());
-    const ready: { r: OpenRequest; output: string }[] = [];
-    results.forEach((res, i) => {
-      const r = chunk[i];
-      if (res.status === "rejected") {
-        if (!this.once(`${keyOf(r)}:failed`, r.deadline)) return;
-        this.log.error(
-          { action: "answer", status: "failed", requestId: r.requestId, challengeId: r.key.challengeId, modeler: r.modeler, error: decodeError(res.reason) },
-          "answer: the model failed",
-        );
-      } else if (r.deadline <= now) {
-        this.skip(r, report, `deadline passed while the model ran (now ${now}, deadline ${r.deadline})`);
-      } else {
-        ready.push({ r, output: res.value });
-      }
-    });
-    if (ready.length === 0 || signal?.aborted) return { mined: Promise.resolve() };
-
-    // The chain may have moved while the model ran: answer only what is still unanswered.
-    const states = await Promise.all(ready.map(({ r }) => rpc("requestState", () => this.market.requestState(r.requestId))));
-    const fresh = ready.filter(({ r }, i) => {
-      const answered = states[i].answered.includes(r.index);
-      if (answered) this.done.set(keyOf(r), r.deadline);
-      return !answered;
-    });
-    if (fresh.length === 0) return { mined: Promise.resolve() };
-    return this.sendChunk(fresh, report, signal);
+    return found.flat().sort((a, b) => (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : a.index - b.index));
   }
 
-  /** True the first time `key` is seen (until its deadline passes). */
-  private once(key: string, deadline: bigint): boolean {
-    if (this.logged.has(key)) return false;
-    this.logged.set(key, deadline);
-    return true;
-  }
-
-  private fields(r: OpenRequest, output: string) {
-    return { action: "answer", requestId: r.requestId, challengeId: r.key.challengeId, modeler: r.modeler, index: r.index, output };
+  private ignore(challengeId: bigint, modeler: string) {
+    const key = servedKey(challengeId, modeler);
+    if (this.ignored.has(key)) return;
+    this.ignored.add(key);
+    this.log.warn(
+      { action: "modeler", status: "ignored", challengeId, modeler },
+      `modeler ${modeler} names this host in challenge ${challengeId} but is not served (not in --modelers)`,
+    );
   }
 
   /**
-   * Sends one transaction for the chunk (answer() for one item, else the all-or-nothing answerBatch) and
-   * returns its mining, which logs and records the answers. RPC errors are retried; a chunk the contract
-   * rejects is answered item by item, so one bad entry blocks no other.
+   * Runs the model on each request of the chunk at once, each within its time budget: the shorter of
+   * --model-timeout-s and its time left less the margin, on the agent's clock. Whenever a budget ends, every
+   * answer ready so far is sent (the model still running gets a timeout answer); the rest go once every model
+   * is done. So each answer is sent by the end of its own budget, whatever the other models of the chunk do.
    */
-  private async sendChunk(items: { r: OpenRequest; output: string }[], report: HostReport, signal?: AbortSignal): Promise<{ mined: Promise<void> }> {
-    const answers = items.map(({ r, output }) => ({ requestId: r.requestId, key: r.key, index: r.index, output: encodeText(output) }));
-    const single = answers.length === 1;
-    const fields = single ? this.fields(items[0].r, items[0].output) : { action: "answerBatch", size: items.length, requestIds: items.map(({ r }) => r.requestId) };
-    let tx: ContractTransactionResponse;
-    try {
-      tx = await rpcRetry(this.log, this.retry, signal)(fields.action, async () => {
-        try {
-          // estimateGas reverts with the custom error as staticCall does: one EVM run before sending, not two.
-          const c = this.market.contract;
-          const a = answers[0];
-          const gas = single ? await c.answer.estimateGas(a.requestId, a.key, a.index, a.output) : await c.answerBatch.estimateGas(answers);
-          const overrides = { gasLimit: (gas * 6n) / 5n };
-          return single ? await c.answer(a.requestId, a.key, a.index, a.output, overrides) : await c.answerBatch(answers, overrides);
-        } catch (err) {
-          throw toRevertError(err);
-        }
-      });
-    } catch (err) {
-      if (isAbort(err) || !(err instanceof RevertError)) throw err;
-      if (single) {
-        const already = err.errorName !== undefined && DONE_ANSWER.includes(err.errorName);
-        if (already) this.done.set(keyOf(items[0].r), items[0].r.deadline);
-        if (already) this.log.info({ ...fields, status: "already", reason: decodeError(err) }, `${fields.action}: already done`);
-        else this.log.warn({ ...fields, status: "reverted", error: decodeError(err) }, `${fields.action}: rejected by the contract`);
-        return { mined: Promise.resolve() };
-      }
-      this.log.warn({ ...fields, status: "reverted", error: decodeError(err) }, "answerBatch: rejected; answering one by one");
-      const each: Promise<void>[] = [];
-      for (const item of items) if (!signal?.aborted) each.push((await this.sendChunk([item], report, signal)).mined);
-      return { mined: Promise.all(each).then(() => undefined) };
+  private async answerChunk(due: OpenRequest[], report: HostReport, signal?: AbortSignal): Promise<void> {
+    const now = await rpcRetry(this.log, this.retry, signal)("now", () => this.market.now());
+    // The chunks before this one took time: what now has less than the margin left is skipped.
+    const chunk = due.filter((r) => {
+      if (r.deadline >= now + this.marginS) return true;
+      this.sender.skip(r, report, `only ${r.deadline - now} s left, margin ${this.marginS} s`);
+      return false;
+    });
+    if (chunk.length === 0) return;
+    const provider = readOnly(this.market.provider);
+    // Ends every timer and model wait of the chunk: once it is done, or when the daemon stops.
+    const stop = new AbortController();
+    const stopAll = () => stop.abort();
+    signal?.addEventListener("abort", stopAll, { once: true });
+
+    interface Item {
+      r: OpenRequest;
+      outcome?: Outcome;
+      sent: boolean;
+      /** Ends the budget's timer: once the answer is sent. */
+      timer: AbortController;
+      /** Ends the model's waits: once the agent stops waiting for it. */
+      model: AbortController;
     }
-    for (const { r } of items) this.inFlight.add(keyOf(r));
-    const mined = this.confirm(tx, items, fields, report);
-    this.mining.add(mined);
-    void mined.finally(() => this.mining.delete(mined));
-    return { mined };
+    const items: Item[] = chunk.map((r) => ({ r, outcome: this.sender.cached(r), sent: false, timer: new AbortController(), model: new AbortController() }));
+    let sending = Promise.resolve();
+    let failure: { err: unknown } | undefined;
+    const flush = () => {
+      const ready = items.filter((i) => i.outcome !== undefined && !i.sent);
+      if (ready.length === 0 || stop.signal.aborted) return;
+      for (const i of ready) {
+        i.sent = true;
+        i.timer.abort();
+      }
+      const batch: Ready[] = ready.map((i) => ({ r: i.r, output: i.outcome!.output }));
+      sending = sending
+        .then(() => this.sender.send(batch, report, signal))
+        .catch((err: unknown) => {
+          failure ??= { err };
+          stop.abort();
+        });
+    };
+
+    await new Promise<void>((resolveChunk) => {
+      stop.signal.addEventListener("abort", () => resolveChunk(), { once: true });
+      let unsettled = items.filter((i) => i.outcome === undefined).length;
+      const settle = (item: Item, outcome: Outcome) => {
+        if (item.outcome !== undefined || stop.signal.aborted) return;
+        item.outcome = outcome;
+        item.model.abort();
+        this.sender.keep(item.r, outcome.output);
+        if (outcome.error) this.noResult(item.r, outcome.error.code, outcome.error.detail, report);
+        if (--unsettled === 0) {
+          flush();
+          resolveChunk();
+        }
+      };
+      let timedOut = false;
+      for (const item of items) {
+        if (item.outcome !== undefined) continue;
+        const { r } = item;
+        const leftMs = Number(r.deadline - this.marginS - now) * 1000;
+        const budgetMs = Math.min(this.modelTimeoutMs, leftMs);
+        if (budgetMs <= 0) {
+          settle(item, errorOutcome(ERROR_CODES.timeout, "no time left for the model before the deadline"));
+          timedOut = true;
+          continue;
+        }
+        const modelSignal = AbortSignal.any([item.model.signal, stop.signal]);
+        const ctx: ModelContext = {
+          provider,
+          blockTag: r.blockNumber,
+          requestId: r.requestId,
+          challengeId: r.key.challengeId,
+          sleep: (ms) => this.clock(ms, modelSignal),
+          signal: modelSignal,
+        };
+        this.clock(budgetMs, AbortSignal.any([item.timer.signal, stop.signal])).then(
+          () => {
+            settle(item, errorOutcome(ERROR_CODES.timeout, `the model gave no result within ${budgetMs / 1000} s`));
+            flush();
+          },
+          () => undefined,
+        );
+        // A model that the agent stopped waiting for may still settle: its result is not used.
+        answerFor(this.options.model, decodeText(r.input), ctx).then((outcome) => {
+          if (!item.model.signal.aborted) settle(item, outcome);
+        });
+      }
+      if (timedOut) flush();
+      if (unsettled === 0) {
+        flush();
+        resolveChunk();
+      }
+    });
+    await sending;
+    stop.abort();
+    signal?.removeEventListener("abort", stopAll);
+    if (failure && !signal?.aborted) throw failure.err;
   }
 
-  /** Waits for a sent transaction's receipt, then records and logs its answers. */
-  private async confirm(tx: ContractTransactionResponse, items: { r: OpenRequest; output: string }[], fields: Record<string, unknown>, report: HostReport) {
-    try {
-      const receipt = await tx.wait();
-      report.transactions++;
-      for (const { r, output } of items) {
-        this.done.set(keyOf(r), r.deadline);
-        report.answered.push(keyOf(r));
-        if (items.length > 1) this.log.info({ ...this.fields(r, output), status: "sent", txHash: tx.hash, block: receipt?.blockNumber, batch: items.length }, "answer: sent in a batch");
-      }
-      this.log.info({ ...fields, status: "sent", txHash: tx.hash, block: receipt?.blockNumber, gasUsed: receipt?.gasUsed }, `${fields.action}: sent`);
-    } catch (err) {
-      this.log.error({ ...fields, status: "failed", txHash: tx.hash, error: decodeError(err) }, `${fields.action}: failed`);
-    } finally {
-      for (const { r } of items) this.inFlight.delete(keyOf(r));
-    }
+  /** Logs once why a request gets an error answer, and counts it in the pass's report. */
+  private noResult(r: OpenRequest, code: ErrorCode, detail: string, report: HostReport) {
+    const id = keyOf(r);
+    report.errors.push({ id, code });
+    if (!this.sender.once(`${id}:error`, r.deadline)) return;
+    const fields = { action: "model", status: code, requestId: r.requestId, challengeId: r.key.challengeId, modeler: r.modeler, index: r.index, detail };
+    const msg = "model: no result, answering with an error output";
+    if (code === ERROR_CODES.invalidInput) this.log.info(fields, msg);
+    else this.log.warn(fields, msg);
   }
 }

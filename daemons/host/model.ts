@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import type { Provider } from "ethers";
+import { ERROR_CODES, errorOutput, isErrorOutput, parseErrorOutput, type ErrorCode } from "../../sdk/text";
 import { ConfigError } from "../common/config";
 
 /** The chain reads a model may make: no signer, no sending. */
@@ -16,8 +17,25 @@ export interface ModelContext {
   blockTag: number;
   requestId: bigint;
   challengeId: bigint;
-  /** Waits on the agent's clock: real time in the daemon, simulated chain time in the demo. */
+  /**
+   * Waits on the agent's clock: real time in the daemon, simulated chain time in the demo. It rejects (an
+   * AbortError) once the agent stops waiting for this request, for instance when its time budget is spent.
+   */
   sleep(ms: number): Promise<void>;
+  /** Aborted once the agent stops waiting for this request: a model may stop its work then. */
+  signal?: AbortSignal;
+}
+
+/**
+ * What a model's `preprocess` throws for an input it refuses (for the credit score: text that is not a
+ * wallet address). The agent answers it with the error output `error: invalid-input: <message>`; any other
+ * throw is a failure of the model (`error: model-failed: …`).
+ */
+export class InputRejected extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InputRejected";
+  }
 }
 
 /**
@@ -45,11 +63,49 @@ export function readOnly(provider: Provider): ReadProvider {
   };
 }
 
-/** Runs the three steps of `model` on one input. */
+/** Runs the three steps of `model` on one input; throws what the model throws, or when the output is not text. */
 export async function infer(model: Model, input: string, ctx: ModelContext): Promise<string> {
   const output = await model.postprocess(await model.predict(await model.preprocess(input, ctx)));
   if (typeof output !== "string") throw new Error(`postprocess returned ${typeof output}, not text`);
   return output;
+}
+
+/** The longest detail an error output carries: the answer is stored on chain. */
+export const MAX_ERROR_DETAIL = 200;
+
+/** What the agent answers for one request: the model's output, or an error output saying why there is none. */
+export interface Outcome {
+  output: string;
+  /** Set for an error output. */
+  error?: { code: ErrorCode; detail: string };
+}
+
+/** The error output of `code` with `detail` cut to MAX_ERROR_DETAIL characters, as an Outcome. */
+export function errorOutcome(code: ErrorCode, detail: string): Outcome {
+  const oneLine = detail.replace(/\s+/g, " ").trim() || "no detail";
+  const short = oneLine.length > MAX_ERROR_DETAIL ? `${oneLine.slice(0, MAX_ERROR_DETAIL - 1)}…` : oneLine;
+  return { output: errorOutput(code, short), error: { code, detail: short } };
+}
+
+const KNOWN_CODES = new Set<string>(Object.values(ERROR_CODES));
+
+/**
+ * Runs `model` on one input and never throws: an InputRejected from the model gives `invalid-input`, any
+ * other throw or an output that is not text gives `model-failed`. A model may answer an error output of its
+ * own with a known code; any other output beginning with `error: ` would read as one, so it is a failure too.
+ */
+export async function answerFor(model: Model, input: string, ctx: ModelContext): Promise<Outcome> {
+  let output: string;
+  try {
+    output = await infer(model, input, ctx);
+  } catch (err) {
+    if (err instanceof InputRejected) return errorOutcome(ERROR_CODES.invalidInput, err.message);
+    return errorOutcome(ERROR_CODES.modelFailed, err instanceof Error ? err.message : String(err));
+  }
+  if (!isErrorOutput(output)) return { output };
+  const own = parseErrorOutput(output)!;
+  if (KNOWN_CODES.has(own.code)) return { output, error: { code: own.code as ErrorCode, detail: own.detail } };
+  return errorOutcome(ERROR_CODES.modelFailed, `the model's output begins with "error: " but has no known code: ${output}`);
 }
 
 function isModel(value: unknown): value is Model {

@@ -4,7 +4,10 @@ import LEADERBOARD from "./leaderboard.json";
 
 /** The modeler whose host never comes online: it earns nothing and the keeper evicts it. */
 export const OFFLINE = "granite";
-/** The modeler whose host runs models/slow.ts: the answers it finishes after a deadline are refused. */
+/**
+ * The modeler whose host runs models/slow.ts: its model needs SLOW_DELAY_S a request, and where less is left
+ * before a deadline its host answers `error: timeout: …` in time.
+ */
 export const SLOW = "dune";
 
 export interface Modeler {

@@ -1,4 +1,5 @@
 import { FEE_KINDS, type FeeKind } from "../../sdk/market";
+import { ERROR_CODES, isErrorOutput, parseErrorOutput } from "../../sdk/text";
 import { DAY, endOf, epochOf, isoOf, startOf, windowStart } from "../../sdk/time";
 import type { DemoResult } from "./scenario";
 
@@ -14,10 +15,18 @@ export interface ModelerRow {
   /** Ids of the lists it was on. */
   lists: bigint[];
   kind?: string;
-  /** Answers in time, from RequestAnswered events. */
+  /** Answers in time, from RequestAnswered events: results and error outputs. */
   answered: number;
-  /** Answers its host sent after the deadline, refused by the contract. */
-  lateRefused: number;
+  /** Of those, the model's results. */
+  results: number;
+  /** Of those, error outputs `error: invalid-input: …` (the model refused the input). */
+  invalidInput: number;
+  /** Of those, error outputs `error: timeout: …` (the model ran past its time budget). */
+  timeouts: number;
+  /** Of those, other error outputs (`error: model-failed: …`). */
+  failed: number;
+  /** Requests its host left unanswered for lack of time. */
+  missed: number;
   pointsOnChain: bigint;
   /** floor(pool * points / total points). */
   expected: bigint;
@@ -83,6 +92,9 @@ export function audit(r: Omit<DemoResult, "audit">, roles: { offline: string; sl
   };
   const pool = settled - shares.creator - shares.admin - shares.platform;
   const pointsOf = (m: string) => BigInt(count(answers, (a) => a.modeler === m));
+  const codeOf = (output: string) => parseErrorOutput(output)?.code;
+  const outputsOf = (m: string, code?: string | null) =>
+    count(answers, (a) => a.modeler === m && (code === undefined || (code === null ? !isErrorOutput(a.output) : codeOf(a.output) === code)));
   const totalPoints = BigInt(answers.length);
   const expectedOf = (m: string) => (totalPoints === 0n ? 0n : (pool * pointsOf(m)) / totalPoints);
   const dust = pool - sum(r.modelers.map((m) => expectedOf(m.address)));
@@ -94,7 +106,11 @@ export function audit(r: Omit<DemoResult, "audit">, roles: { offline: string; sl
     lists: ledger.promotions.filter((p) => p.modelers.includes(m.address)).map((p) => p.listId),
     kind: m.kind,
     answered: Number(pointsOf(m.address)),
-    lateRefused: count(r.lateRefused, (x) => x.modeler === m.address),
+    results: outputsOf(m.address, null),
+    invalidInput: outputsOf(m.address, ERROR_CODES.invalidInput),
+    timeouts: outputsOf(m.address, ERROR_CODES.timeout),
+    failed: outputsOf(m.address, ERROR_CODES.modelFailed),
+    missed: count(r.missed, (x) => x.modeler === m.address),
     pointsOnChain: m.pointsOnChain,
     expected: expectedOf(m.address),
     paid: sum(ledger.rewardClaims.filter((c) => c.modeler === m.address).map((c) => c.amount)),
@@ -125,7 +141,19 @@ export function audit(r: Omit<DemoResult, "audit">, roles: { offline: string; sl
   }));
   const days = new Set(ledger.requests.map((q) => (q.createdAt - startOf(time, epoch)) / DAY));
   const keeperRefunds = new Set(r.keeper.refunded);
-  const slowRefused = r.lateRefused.filter((x) => x.modeler === roles.slow);
+  // The hosts that ran the credit score on time: they read the same features at each request's block.
+  const honest = r.modelers.filter((m) => m.kind === "credit-score").map((m) => m.address);
+  const honestResult = new Map(answers.filter((a) => honest.includes(a.modeler) && !isErrorOutput(a.output)).map((a) => [a.requestId, a.output]));
+  const slow = modelers.find((m) => m.address === roles.slow)!;
+  const slowAnswers = answers.filter((a) => a.modeler === roles.slow);
+  const slowMissed = r.missed.filter((x) => x.modeler === roles.slow);
+  const answeredBy = (who: readonly string[]) => sorted(new Set(answers.filter((a) => who.includes(a.modeler)).map((a) => a.requestId)));
+  // The burst of inputs that no model accepts, against the eviction rule: only answered requests count.
+  const rejected = ledger.requests.filter((q) => q.input === r.rejectedInput);
+  const rejectedAnswers = answers.filter((a) => rejected.some((q) => q.requestId === a.requestId));
+  const answeredRequests = BigInt(new Set(answers.map((a) => a.requestId)).size);
+  const threshold = (answeredRequests * BigInt(settings.evictionThresholdBps) + bps - 1n) / bps;
+  const lowestHonest = honest.reduce((min, m) => (pointsOf(m) < min ? pointsOf(m) : min), answeredRequests);
   const finalizations = ledger.finalized.filter((f) => f.epoch === epoch);
   const platform = fees.find((f) => f.kind === "platform")!;
   const names = new Map(r.modelers.map((m) => [m.address, m.name]));
@@ -163,16 +191,29 @@ export function audit(r: Omit<DemoResult, "audit">, roles: { offline: string; sl
       detail: `evicted: ${named(evicted)} (by the keeper: ${named(r.keeper.evicted)}); offline: ${named([roles.offline])}`,
     },
     {
-      name: "the slow modeler's late answers were refused (MarketDeadlinePassed) and earned nothing",
-      ok: slowRefused.length > 0 &&
-        slowRefused.every((x) => !(answersOf.get(x.requestId) ?? []).some((a) => a.modeler === roles.slow)),
-      detail: `${named([roles.slow])}: ${r.lateBatches} batches reverted on chain, then ${slowRefused.length} late answers refused, e.g. ${slowRefused[0]?.error ?? "none"}`,
+      name: "the slow host answered in time: what its model could not finish within its budget is an `error: timeout` answer",
+      ok: slow.timeouts > 0 && slow.results > 0 &&
+        slowAnswers.every((a) => isErrorOutput(a.output) || honestResult.get(a.requestId) === a.output) &&
+        same(answeredBy([roles.slow]), answeredBy(honest)) && slowMissed.length === 0 && ledger.skipped.length === 0,
+      detail: `${slow.name}: ${slow.results} results (the honest hosts' own), ${slow.timeouts} timeouts, e.g. "${slowAnswers.find((a) => codeOf(a.output) === ERROR_CODES.timeout)?.output ?? "none"}", ` +
+        `${slow.invalidInput} invalid-input; every request the honest hosts answered; ${slowMissed.length} missed for lack of time, ${ledger.skipped.length} batch entries skipped on chain`,
     },
     {
       name: "every expired request was refunded by the keeper's sweep",
       ok: unanswered.length > 0 && same(sorted(unanswered.map((q) => q.requestId)), sorted(refunded)) &&
         same(sorted(refunded), sorted(keeperRefunds)),
       detail: `${unanswered.length} unanswered, ${refunded.size} refunded, ${keeperRefunds.size} by the keeper`,
+    },
+    {
+      name: "a burst of rejected inputs evicts no one",
+      ok: rejected.length >= 30 &&
+        rejected.every((q) => honest.every((m) => (answersOf.get(q.requestId) ?? []).some((a) => a.modeler === m && codeOf(a.output) === ERROR_CODES.invalidInput))) &&
+        rejectedAnswers.every((a) => isErrorOutput(a.output)) &&
+        rejected.every((q) => !refunded.has(q.requestId) && answersOf.get(q.requestId)?.[0]?.settledFee === q.fee) &&
+        lowestHonest >= threshold && same([...evicted], [roles.offline]),
+      detail: `${rejected.length} requests "${r.rejectedInput}": ${count(rejectedAnswers, (a) => honest.includes(a.modeler))} answers "error: invalid-input: …" from the ${honest.length} honest hosts, ` +
+        `${count(rejectedAnswers, (a) => a.modeler === roles.slow)} error answers from ${slow.name}'s host; all ${rejected.length} fees settled, none refunded; ` +
+        `${answeredRequests} answered requests, threshold ${threshold} points, lowest honest modeler ${lowestHonest}; evicted: ${named(evicted)} (offline)`,
     },
     {
       name: "points on chain equal the answers in the events",

@@ -1,15 +1,73 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
+/** The in-process network's EIP-1193 provider, as Hardhat gives it (`hre.network.provider`). */
+export interface NetworkProvider {
+  request(args: { method: string; params?: unknown[] | object }): Promise<unknown>;
+  send(method: string, params?: unknown[]): Promise<unknown>;
+}
+
+interface Waiter {
+  wake: bigint;
+  resolve: () => void;
+  reject: (err: Error) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+/** Turns of the event loop with no RPC call in flight after which the simulation counts as waiting. */
+const QUIET_TURNS = 3;
+
+function abortError(): Error {
+  const err = new Error("This operation was aborted");
+  err.name = "AbortError";
+  return err;
+}
+
 /**
- * Simulated time for the demo. The chain's clock moves only when the demo moves it: `at` mines an empty
- * block at an exact time (the hosts and the keeper read "now" from the latest block), `nextBlockAt` dates
- * the next transaction. `sleep` is the models' clock (ModelContext.sleep): a model that waits `ms` dates
- * the next block `ms` later without mining, so its host still believes it is in time, answers, and the
- * chain judges the answer at the time it is mined, like a real transaction that arrives late.
+ * Simulated time for the demo and the tests, on the in-process network. The chain's clock moves only when
+ * the caller moves it: `at` mines an empty block at an exact time (the hosts and the keeper read "now" from
+ * the latest block), `nextBlockAt` dates the next transaction.
+ *
+ * `sleep` is the host agents' clock (their models' `ctx.sleep` and their time budgets), a discrete-event
+ * scheduler: a sleep of `ms` wakes at the latest block's time plus `ms`; once nothing runs (no RPC call in
+ * flight for a few turns of the event loop, every task waiting on the clock), the earliest waiters wake,
+ * after an empty block is mined at their wake time. So a model that waits 240 s and an agent's budget of
+ * 100 s end in the order they would in real time, whatever the machine's speed, and the answers sent when
+ * the budget ends are mined 100 s later on chain. A sleep aborted by its signal leaves the schedule.
+ * Call `dispose()` when done: the clock watches the provider's calls.
  */
 export class ChainClock {
-  private wake = 0n;
-  private pending: Promise<void> = Promise.resolve();
+  private readonly waiters: Waiter[] = [];
+  /** RPC calls in flight, and started so far. */
+  private inFlight = 0;
+  private started = 0;
+  /** Whether a check for quiet, or a wake-up, is under way. */
+  private busy = false;
+  private readonly restore: () => void;
+
+  constructor(provider: NetworkProvider) {
+    const { request, send } = provider;
+    const count = <T>(call: () => Promise<T>): Promise<T> => {
+      this.inFlight++;
+      this.started++;
+      return call().finally(() => {
+        if (--this.inFlight === 0) this.poke();
+      });
+    };
+    provider.request = (args) => count(() => request.call(provider, args));
+    provider.send = (method, params) => count(() => send.call(provider, method, params));
+    this.restore = () => {
+      provider.request = request;
+      provider.send = send;
+    };
+  }
+
+  /** Stops watching the provider; pending sleeps are aborted. */
+  dispose(): void {
+    this.restore();
+    for (const w of this.waiters.splice(0)) this.end(w, true);
+  }
 
   /** Mines an empty block at `t`; the schedule must never run behind the chain. */
   async at(t: bigint): Promise<void> {
@@ -25,13 +83,54 @@ export class ChainClock {
     await time.setNextBlockTimestamp(t);
   }
 
-  /** Waits `ms` of chain time. The models of one batch run at once: they share one wake-up. */
-  readonly sleep = async (ms: number): Promise<void> => {
+  /** Waits `ms` of chain time (whole seconds, rounded up); rejects with an AbortError when `signal` aborts. */
+  readonly sleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
+    if (signal?.aborted) throw abortError();
     const wake = BigInt(await time.latest()) + BigInt(Math.ceil(ms / 1000));
-    if (wake > this.wake) {
-      this.wake = wake;
-      this.pending = time.setNextBlockTimestamp(wake);
-    }
-    await this.pending;
+    if (signal?.aborted) throw abortError();
+    return new Promise<void>((resolve, reject) => {
+      const w: Waiter = { wake, resolve, reject, signal };
+      if (signal) {
+        w.onAbort = () => {
+          const i = this.waiters.indexOf(w);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(abortError());
+        };
+        signal.addEventListener("abort", w.onAbort, { once: true });
+      }
+      this.waiters.push(w);
+      this.poke();
+    });
   };
+
+  private end(w: Waiter, abort: boolean) {
+    if (w.onAbort) w.signal?.removeEventListener("abort", w.onAbort);
+    if (abort) w.reject(abortError());
+    else w.resolve();
+  }
+
+  /** Something may be waiting while nothing runs: check, without spinning while RPC calls are in flight. */
+  private poke() {
+    if (this.busy || this.inFlight > 0 || this.waiters.length === 0) return;
+    this.busy = true;
+    void this.check();
+  }
+
+  /** Once nothing has run for a few turns of the event loop, wakes the earliest waiters. */
+  private async check(): Promise<void> {
+    try {
+      const started = this.started;
+      for (let i = 0; i < QUIET_TURNS; i++) await nextTurn();
+      // A call started meanwhile: its end checks again.
+      if (this.inFlight > 0 || this.started !== started || this.waiters.length === 0) return;
+      const wake = this.waiters.reduce((min, w) => (w.wake < min ? w.wake : min), this.waiters[0].wake);
+      const due = this.waiters.filter((w) => w.wake === wake);
+      for (const w of due) this.waiters.splice(this.waiters.indexOf(w), 1);
+      if (wake > BigInt(await time.latest())) await time.increaseTo(wake);
+      for (const w of due) this.end(w, false);
+    } finally {
+      this.busy = false;
+      this.poke();
+    }
+  }
 }

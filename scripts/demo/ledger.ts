@@ -1,5 +1,6 @@
 import type { InferenceMarket } from "../../typechain-types";
 import { FEE_KINDS, type FeeKind } from "../../sdk/market";
+import { decodeText } from "../../sdk/text";
 
 /*
  * What the market's events say happened, read back from the chain after the run. The checks recompute
@@ -9,8 +10,10 @@ import { FEE_KINDS, type FeeKind } from "../../sdk/market";
 export interface Ledger {
   promotions: { listId: bigint; epoch: bigint; activationEpoch: bigint; modelers: string[]; at: bigint }[];
   registrations: { modeler: string; host: string; optedInAt: bigint }[];
-  requests: { requestId: bigint; requester: string; listId: bigint; fee: bigint; createdAt: bigint }[];
-  answers: { requestId: bigint; modeler: string; epoch: bigint; settledFee: bigint; at: bigint }[];
+  requests: { requestId: bigint; requester: string; listId: bigint; fee: bigint; createdAt: bigint; input: string }[];
+  answers: { requestId: bigint; modeler: string; epoch: bigint; settledFee: bigint; at: bigint; output: string }[];
+  /** Entries of answer batches that the contract left out (AnswerSkipped). */
+  skipped: { requestId: bigint; index: bigint; txHash: string }[];
   refunds: { requestId: bigint; requester: string; fee: bigint; txHash: string }[];
   finalized: { epoch: bigint; listId: bigint; points: bigint; rewardDust: bigint; txHash: string }[];
   rewardClaims: { modeler: string; epochs: bigint[]; amount: bigint }[];
@@ -32,6 +35,7 @@ export async function readLedger(market: InferenceMarket, fromBlock: number, sla
     registrations: [],
     requests: [],
     answers: [],
+    skipped: [],
     refunds: [],
     finalized: [],
     rewardClaims: [],
@@ -50,10 +54,13 @@ export async function readLedger(market: InferenceMarket, fromBlock: number, sla
         ledger.registrations.push({ modeler: a.modeler, host: a.host, optedInAt: a.optedInAt });
         break;
       case "RequestMade":
-        ledger.requests.push({ requestId: a.requestId, requester: a.requester, listId: a.listId, fee: a.fee, createdAt: a.deadline - sla });
+        ledger.requests.push({ requestId: a.requestId, requester: a.requester, listId: a.listId, fee: a.fee, createdAt: a.deadline - sla, input: decodeText(a.input) });
         break;
       case "RequestAnswered":
-        ledger.answers.push({ requestId: a.requestId, modeler: a.modeler, epoch: a.epoch, settledFee: a.settledFee, at: await timeOf(log.blockNumber) });
+        ledger.answers.push({ requestId: a.requestId, modeler: a.modeler, epoch: a.epoch, settledFee: a.settledFee, at: await timeOf(log.blockNumber), output: decodeText(a.output) });
+        break;
+      case "AnswerSkipped":
+        ledger.skipped.push({ requestId: a.requestId, index: a.index, txHash: log.transactionHash });
         break;
       case "RequestRefunded":
         ledger.refunds.push({ requestId: a.requestId, requester: a.requester, fee: a.fee, txHash: log.transactionHash });

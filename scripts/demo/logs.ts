@@ -16,14 +16,13 @@ export function keptLogger(daemon: string): { log: Logger; lines: LogLine[] } {
   return { log, lines };
 }
 
-/** A host's answers that the contract refused because they came after the deadline. */
-export function lateRefusals(lines: readonly LogLine[]): { requestId: bigint; modeler: string; error: string }[] {
+/**
+ * The requests a host left unanswered for lack of time, from its log: those it found with less than its
+ * margin left, those whose deadline passed while its model ran, and entries the contract would have refused
+ * as late.
+ */
+export function missed(lines: readonly LogLine[]): { requestId: bigint; modeler: string; reason: string }[] {
   return lines
-    .filter((l) => l.action === "answer" && l.status === "reverted" && String(l.error).startsWith("MarketDeadlinePassed("))
-    .map((l) => ({ requestId: BigInt(l.requestId as string), modeler: String(l.modeler), error: String(l.error) }));
-}
-
-/** A host's batches that reached the chain after a deadline and reverted there, before it answered one by one. */
-export function lateBatches(lines: readonly LogLine[]): number {
-  return lines.filter((l) => l.action === "answerBatch" && l.status === "reverted" && String(l.error).startsWith("MarketDeadlinePassed(")).length;
+    .filter((l) => l.action === "answer" && (l.status === "skipped" || l.status === "left-out") && (l.reason !== undefined || String(l.error).startsWith("MarketDeadlinePassed(")))
+    .map((l) => ({ requestId: BigInt(l.requestId as string), modeler: String(l.modeler), reason: String(l.reason ?? l.error) }));
 }

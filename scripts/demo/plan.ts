@@ -66,6 +66,8 @@ export interface Burst {
   requests: PlannedRequest[];
   /** False during the stretch when every host is down. */
   hostsUp: boolean;
+  /** The text every request of the burst asks about instead of a wallet: an input that no model accepts. */
+  input?: string;
   /** When the hosts on time poll and answer. */
   answerAt: bigint;
   /** When the slow host polls; its model then runs SLOW_DELAY_S. */
@@ -85,6 +87,12 @@ const LAST_REQUEST = DAY - 10n;
 /** The outage: Saturday from 03:00, twelve requests that no host sees. */
 const OUTAGE = { day: 2n, start: 3n * HOUR, count: 12, gap: [20, 40] as const };
 const BURST = { count: [5, 8] as const, gap: [40, 75] as const };
+/**
+ * The rejected inputs: Friday from 09:00, thirty requests ten seconds or so apart whose input is not a wallet
+ * address. Every honest host answers them with an error output; they must push nobody under the eviction
+ * threshold. Drawn from their own seed, so the rest of the week is the same with or without them.
+ */
+export const REJECTED = { input: "not a wallet", day: 1n, start: 9n * HOUR, count: 30, gap: [8, 12] as const, seed: 7 };
 
 /** mulberry32: a tiny seeded generator, so every run plays the same week. */
 export function random(seed: number): (lo: number, hi: number) => number {
@@ -103,9 +111,9 @@ function shift(b: Burst, by: bigint): Burst {
   return { ...b, requests: b.requests.map((r) => ({ ...r, at: r.at + by })), answerAt: b.answerAt + by, slowAt: b.slowAt + by };
 }
 
-/** E1's bursts in time order: five a day for seven days, and the outage. */
+/** E1's bursts in time order: five a day for seven days, the outage and the rejected inputs. */
 export function planBursts(e1Start: bigint, users: number, subjects: number, seed = 2026): Burst[] {
-  const rand = random(seed);
+  let rand = random(seed);
   const burst = (start: bigint, count: number, gap: readonly [number, number], hostsUp: boolean): Burst => {
     const requests: PlannedRequest[] = [];
     let at = start;
@@ -125,5 +133,7 @@ export function planBursts(e1Start: bigint, users: number, subjects: number, see
     });
     if (day === OUTAGE.day) bursts.push(burst(midnight + OUTAGE.start, OUTAGE.count, OUTAGE.gap, false));
   }
+  rand = random(REJECTED.seed);
+  bursts.push({ ...burst(e1Start + REJECTED.day * DAY + REJECTED.start, REJECTED.count, REJECTED.gap, true), input: REJECTED.input });
   return bursts.sort((a, b) => (a.requests[0].at < b.requests[0].at ? -1 : 1));
 }

@@ -32,19 +32,24 @@ export function report(r: DemoResult): string {
   section(
     `Modelers, epoch ${a.epoch}: ${a.requests} requests, pool ${amount(a.pool)} ${r.token.symbol} shared by ${a.totalPoints} points`,
     table(
-      ["modeler", "address", "lists", "host", "answered in time", "late, refused", "points on chain", `payout ${unit}`, "evicted"],
+      ["modeler", "address", "lists", "host", "answered in time", "results", "invalid input", "timeout", "missed", "points on chain", `payout ${unit}`, "evicted"],
       a.modelers.map((m) => [
         m.name,
         short(m.address),
         m.lists.join(",") || "-",
         m.kind ?? "-",
         m.answered,
-        m.lateRefused,
+        m.results,
+        m.invalidInput,
+        m.timeouts + (m.failed > 0 ? ` (+${m.failed} failed)` : ""),
+        m.missed,
         m.pointsOnChain,
         amount(m.paid),
         m.evicted ? "yes" : "no",
       ]),
-    ),
+    ) +
+      '\nanswered in time = results + error answers ("error: invalid-input: …", "error: timeout: …"), each earning its point;' +
+      "\nmissed = requests its host left unanswered for lack of time",
   );
 
   section(

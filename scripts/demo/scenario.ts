@@ -9,15 +9,15 @@ import { InferenceMarket__factory, TestToken__factory } from "../../typechain-ty
 import { Market, type Settings } from "../../sdk/market";
 import { epochOf, isoOf, type TimeConfig } from "../../sdk/time";
 import { Keeper, type KeeperReport } from "../../daemons/keeper/keeper";
-import { HostAgent } from "../../daemons/host/agent";
+import { HostAgent, type HostReport } from "../../daemons/host/agent";
 import type { Model } from "../../daemons/host/model";
 import * as creditScore from "../../models/credit-score";
 import { slowModel } from "../../models/slow";
 import { OFFLINE, SLOW, castOf, leaderboardDoc, type Cast, type Modeler } from "./cast";
 import { ChainClock } from "./clock";
-import { calendarFrom, planBursts, SLOW_DELAY_S, type Burst, type Calendar } from "./plan";
+import { calendarFrom, planBursts, REJECTED, SLOW_DELAY_S, type Burst, type Calendar } from "./plan";
 import { readLedger, type Ledger } from "./ledger";
-import { keptLogger, lateBatches, lateRefusals, ERROR, type LogLine } from "./logs";
+import { keptLogger, missed, ERROR, type LogLine } from "./logs";
 import { audit, type Audit } from "./checks";
 
 export const FEE = 10n ** 18n;
@@ -38,9 +38,10 @@ export interface DemoResult {
   /** Every modeler of the leaderboard; `host` and `kind` for those that registered in week one. */
   modelers: { name: string; address: string; host?: string; kind?: HostKind; pointsOnChain: bigint }[];
   ledger: Ledger;
-  lateRefused: { requestId: bigint; modeler: string; error: string }[];
-  /** Batches of answers mined after a deadline, which reverted as a whole. */
-  lateBatches: number;
+  /** Requests a host left unanswered for lack of time, from the host agents' logs. */
+  missed: { requestId: bigint; modeler: string; reason: string }[];
+  /** The input of the burst of requests that no model accepts. */
+  rejectedInput: string;
   keeper: { promoted: bigint[]; refunded: bigint[]; evicted: string[] };
   /** Who sent the transaction that finalized E1. */
   finalizedBy?: string;
@@ -70,7 +71,6 @@ interface Step {
  */
 export async function runScenario(hre: HardhatRuntimeEnvironment, options: ScenarioOptions = {}): Promise<DemoResult> {
   const cast = await castOf(hre);
-  const clock = new ChainClock();
   const provider = hre.ethers.provider;
   const timeline: DemoResult["timeline"] = [];
   const now = async () => BigInt((await provider.getBlock("latest"))!.timestamp);
@@ -146,10 +146,24 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
       const kind: HostKind = modeler.name === OFFLINE ? "offline" : modeler.name === SLOW ? "slow" : "credit-score";
       const { log, lines } = keptLogger(`host-${modeler.name}`);
       const model: Model = kind === "slow" ? slowModel(Number(SLOW_DELAY_S) * 1000) : creditScore;
-      const agent = kind === "offline" ? undefined : new HostAgent({ signer: host, market: marketAddress, model, log, fromBlock: startBlock, sleep: clock.sleep });
+      // Each host serves the one modeler its operator chose. The slow host's operator lets its model run as
+      // long as the deadline allows (less the margin); the others keep the default budget of 60 s.
+      const agent =
+        kind === "offline"
+          ? undefined
+          : new HostAgent({
+              signer: host,
+              market: marketAddress,
+              model,
+              log,
+              modelers: [{ challengeId, modeler: modeler.address }],
+              fromBlock: startBlock,
+              sleep: clock.sleep,
+              modelTimeoutS: kind === "slow" ? Number(time.sla) : undefined,
+            });
       hosts.push({ modeler, host: host.address, kind, agent, lines });
     }
-    await note(`the ${listed.length} listed modelers registered, each naming its host; ${OFFLINE}'s host stays offline, ${SLOW}'s runs the slow model`);
+    await note(`the ${listed.length} listed modelers registered, each naming its host; ${OFFLINE}'s host stays offline, ${SLOW}'s runs the slow model (${SLOW_DELAY_S} s a request)`);
   });
   step(calendar.e1Start, "list 1 serves", async () => {
     await clock.at(calendar.e1Start);
@@ -158,13 +172,14 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
   });
 
   // ------------------------------------------------------------------ week one: requests, answers, the outage
+  let timeoutNoted = false;
   const subjects = [...cast.users, ...cast.modelers.map((m) => m.signer), ...cast.hosts].map((s) => s.address);
   subjects.push(marketAddress, await token.getAddress());
   const bursts = planBursts(calendar.e1Start, cast.users.length, subjects.length);
   const runBurst = async (burst: Burst) => {
     for (const r of burst.requests) {
       await clock.nextBlockAt(r.at);
-      await as(cast.users[r.user]).request(challengeId, subjects[r.subject], { maxFee: FEE });
+      await as(cast.users[r.user]).request(challengeId, burst.input ?? subjects[r.subject], { maxFee: FEE });
     }
     if (!burst.hostsUp) {
       await note(`every host is down: ${burst.requests.length} requests get no answer`);
@@ -175,9 +190,23 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
       return;
     }
     await clock.at(burst.answerAt);
-    for (const h of hosts) if (h.agent && h.kind !== "slow") await h.agent.tick();
+    const honest: HostReport[] = [];
+    for (const h of hosts) if (h.agent && h.kind !== "slow") honest.push(await h.agent.tick());
     await clock.at(burst.slowAt);
-    for (const h of hosts) if (h.agent && h.kind === "slow") await h.agent.tick();
+    const slow: HostReport[] = [];
+    for (const h of hosts) if (h.agent && h.kind === "slow") slow.push(await h.agent.tick());
+    const count = (reports: HostReport[], code?: string) =>
+      reports.reduce((n, r) => n + (code === undefined ? r.answered.length : r.errors.filter((e) => e.code === code).length), 0);
+    const timeouts = count(slow, "timeout");
+    if (burst.input !== undefined) {
+      await note(
+        `${burst.requests.length} requests asked about "${burst.input}": the ${honest.length} honest hosts answered ${count(honest, "invalid-input")} times "error: invalid-input: …"; ` +
+          `${SLOW}'s host ${count(slow, "invalid-input")} times the same, ${timeouts} times "error: timeout: …"`,
+      );
+    } else if (timeouts > 0 && !timeoutNoted) {
+      timeoutNoted = true;
+      await note(`${SLOW}'s model needs ${SLOW_DELAY_S} s: where less is left before a deadline, its host answers "error: timeout: …" in time (${timeouts} in this burst)`);
+    }
     const last = burst.requests[burst.requests.length - 1].at;
     if (epochOf(time, burst.answerAt) > epochOf(time, last)) {
       await note(`requests made until ${isoOf(last)} were answered after midnight: they count in epoch ${epochOf(time, last)}, their reward epoch`);
@@ -185,7 +214,8 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
   };
   for (const burst of bursts) {
     const first = burst.requests[0].at;
-    step(first, burst.hostsUp ? `${burst.requests.length} requests, answered` : `${burst.requests.length} requests, hosts down`, () => runBurst(burst));
+    const label = burst.input !== undefined ? `${burst.requests.length} rejected inputs` : burst.hostsUp ? `${burst.requests.length} requests, answered` : `${burst.requests.length} requests, hosts down`;
+    step(first, label, () => runBurst(burst));
   }
   step(calendar.promote2, "keeper promotes list 2", async () => {
     publish("week2");
@@ -234,12 +264,15 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
 
   steps.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   options.onPlan?.(steps.length);
+  // The steps' clock; it watches the provider's calls until disposed.
+  const clock = new ChainClock(hre.network.provider);
   try {
     for (const s of steps) {
       await s.run();
       options.onStep?.(s.at, s.label);
     }
   } finally {
+    clock.dispose();
     rmSync(boardDir, { recursive: true, force: true });
   }
 
@@ -275,8 +308,8 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
       })),
     ),
     ledger,
-    lateRefused: hosts.flatMap((h) => lateRefusals(h.lines)),
-    lateBatches: hosts.reduce((n, h) => n + lateBatches(h.lines), 0),
+    missed: hosts.flatMap((h) => missed(h.lines)),
+    rejectedInput: REJECTED.input,
     keeper: {
       promoted: keeperRuns.flatMap((r) => (r.promoted.length > 0 ? [r.epoch] : [])),
       refunded: keeperRuns.flatMap((r) => r.refunded),

@@ -271,16 +271,17 @@ describe("daemons/common", () => {
 
     it("host: loads the model and checks the modelers, batch size and margin", () => {
       const env = { HOST_KEY: KEY, DEPLOYMENT: deployment() };
-      const config = hostConfig(["--model", "models/credit-score.ts", "--modelers", `${MARKET.toLowerCase()}`, "--batch-size", "4"], env);
+      const config = hostConfig(["--model", "models/credit-score.ts", "--modelers", `1:${MARKET.toLowerCase()}`, "--batch-size", "4"], env);
       if (config === "help") throw new Error("help");
-      expect([config.modelers, config.batchSize, config.marginS, config.pollMs]).to.deep.equal([[MARKET], 4, 10, 2_000]);
+      expect([config.modelers, config.batchSize, config.marginS, config.pollMs]).to.deep.equal([[{ challengeId: 1n, modeler: MARKET }], 4, 10, 2_000]);
       expect(typeof config.model.predict).to.equal("function");
 
       const cases: [string[], Record<string, string>, string][] = [
         [[], env, "no model: give --model <path>"],
         [["--model", "models/none.ts"], env, "cannot load model"],
         [["--model", "models/credit-score.ts"], { ...env, HOST_KEY: "" }, "HOST_KEY is not set"],
-        [["--model", "models/credit-score.ts", "--modelers", "0x12"], env, '--modelers: "0x12" is not an address'],
+        [["--model", "models/credit-score.ts", "--modelers", "1:0x12"], env, '--modelers: "0x12" is not an address'],
+        [["--model", "models/credit-score.ts"], env, "no modelers to serve"],
         [["--model", "models/credit-score.ts", "--batch-size", "51"], env, "--batch-size must be between 1 and 50, got 51"],
         [["--model", "models/credit-score.ts", "--margin-s=-1"], env, '--margin-s must be a whole number, got "-1"'],
       ];

@@ -28,3 +28,25 @@ export function writeJson(dir: string, name: string, doc: unknown): string {
   writeFileSync(path, typeof doc === "string" ? doc : JSON.stringify(doc));
   return path;
 }
+
+/**
+ * `signer` (an ethers Signer) with `before()` run once, just before its next transaction is broadcast: after
+ * the agent's pre-flight calls, so whatever `before` sends is mined first, like a front-running transaction.
+ */
+export function beforeNextSend<T extends object>(signer: T, before: () => Promise<unknown>): T {
+  let armed = true;
+  return new Proxy(signer, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      if (prop !== "sendTransaction") return value.bind(target);
+      return async (...args: unknown[]) => {
+        if (armed) {
+          armed = false;
+          await before();
+        }
+        return value.apply(target, args);
+      };
+    },
+  });
+}

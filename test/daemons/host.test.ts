@@ -3,17 +3,23 @@ import { ethers, network } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { toBeHex } from "ethers";
 import { activeFixture, requestOf, DATES, FEE } from "../fixtures";
-import { HostAgent, type HostAgentOptions } from "../../daemons/host/agent";
+import { HostAgent, type HostAgentOptions, type ServedModeler } from "../../daemons/host/agent";
+import { hostConfig } from "../../daemons/host/config";
+import type { Model } from "../../daemons/host/model";
+import { ConfigError } from "../../daemons/common/config";
 import * as creditScore from "../../models/credit-score";
 import { slowModel } from "../../models/slow";
+import { ChainClock } from "../../scripts/demo/clock";
 import { encodeText, decodeText } from "../../sdk/text";
 import { RequestStatus } from "../../sdk/market";
 import type { InferenceMarket } from "../../typechain-types";
-import { FAST_RETRY, captureLog } from "./helpers";
+import { FAST_RETRY, beforeNextSend, captureLog, tempDir, writeJson } from "./helpers";
 
 /** A wallet with 99 ether and 9 transactions: the credit score gives it 750 (see models.test.ts). */
 const WALLET = "0x0000000000000000000000000000000000abcdef";
 const SCORE = "750";
+const REJECTED = "not a wallet";
+const INVALID = `error: invalid-input: input is not a wallet address: "${REJECTED}"`;
 
 /** activeFixture where hosts[0] serves modelers 0 and 1 of the list; WALLET is set up for the model. */
 async function hostFixture() {
@@ -22,14 +28,23 @@ async function hostFixture() {
   await network.provider.send("hardhat_setBalance", [WALLET, toBeHex(99n * 10n ** 18n)]);
   await network.provider.send("hardhat_setNonce", [WALLET, toBeHex(9)]);
   const marketAddress = await f.market.getAddress();
+  const served = (i: number, challengeId = 1n): ServedModeler => ({ challengeId, modeler: f.listed[i].address });
   const agentWith = (options: Partial<HostAgentOptions> = {}) => {
     const capture = captureLog("host");
-    const agent = new HostAgent({ signer: f.hosts[0], market: marketAddress, model: creditScore, log: capture.log, retry: FAST_RETRY, ...options });
+    const agent = new HostAgent({
+      signer: f.hosts[0],
+      market: marketAddress,
+      model: creditScore,
+      log: capture.log,
+      retry: FAST_RETRY,
+      modelers: [served(0), served(1)],
+      ...options,
+    });
     return { agent, ...capture };
   };
   const ask = async (user = 0, input = WALLET) =>
     requestOf(f.market, await f.market.connect(f.users[user]).request(1, FEE, encodeText(input)));
-  return { ...f, agentWith, ask };
+  return { ...f, marketAddress, served, agentWith, ask };
 }
 
 /** Every answer on chain as `requestId/modeler = output`, in order. */
@@ -38,7 +53,30 @@ async function answers(market: InferenceMarket) {
   return events.map((e) => `${e.args.requestId}/${e.args.modeler}=${decodeText(e.args.output)}`);
 }
 
+/** Each answer's block time, by `requestId/modeler`. */
+async function answerTimes(market: InferenceMarket) {
+  const events = await market.queryFilter(market.filters.RequestAnswered());
+  const times = new Map<string, bigint>();
+  for (const e of events) times.set(`${e.args.requestId}/${e.args.modeler}`, BigInt((await e.getBlock()).timestamp));
+  return times;
+}
+
+/** `model` with the `requestId/input` of each preprocess call recorded. */
+function counting(model: Model) {
+  const calls: string[] = [];
+  const wrapped: Model = { ...model, preprocess: (input, ctx) => (calls.push(`${ctx.requestId}/${input}`), model.preprocess(input, ctx)) };
+  return { model: wrapped, calls };
+}
+
 describe("daemons/host", () => {
+  // The tests of time budgets run the agent on the simulated chain clock of the demo.
+  let clock: ChainClock | undefined;
+  const chainClock = () => (clock = new ChainClock(network.provider));
+  afterEach(() => {
+    clock?.dispose();
+    clock = undefined;
+  });
+
   describe("answering", () => {
     it("answers one open request for each of its modelers in one batch", async () => {
       const { market, listed, agentWith, ask } = await loadFixture(hostFixture);
@@ -46,11 +84,12 @@ describe("daemons/host", () => {
       const { agent, of } = agentWith();
       const report = await agent.tick();
       expect(report.answered).to.deep.equal([`${r.id}/0`, `${r.id}/1`]);
+      expect(report.errors).to.deep.equal([]);
       expect(report.transactions).to.equal(1);
       expect(await answers(market)).to.deep.equal([`${r.id}/${listed[0].address}=${SCORE}`, `${r.id}/${listed[1].address}=${SCORE}`]);
       expect((await market.requestState(r.id)).answeredMask).to.equal(0b11n);
       const [batch] = of("answerBatch", "sent");
-      expect(batch).to.include({ size: 2 });
+      expect(batch).to.include({ size: 2, landed: 2, skipped: 0 });
       expect(of("answer", "sent").map((l) => [l.requestId, l.challengeId, l.modeler, l.index, l.output, l.txHash])).to.deep.equal([
         [r.id.toString(), "1", listed[0].address, 0, SCORE, batch.txHash],
         [r.id.toString(), "1", listed[1].address, 1, SCORE, batch.txHash],
@@ -58,9 +97,9 @@ describe("daemons/host", () => {
     });
 
     it("sends a single answer with answer(), not a batch", async () => {
-      const { market, listed, agentWith, ask } = await loadFixture(hostFixture);
+      const { market, listed, served, agentWith, ask } = await loadFixture(hostFixture);
       const r = await ask();
-      const { agent, of } = agentWith({ modelers: [listed[1].address] });
+      const { agent, of } = agentWith({ modelers: [served(1)] });
       expect((await agent.tick()).answered).to.deep.equal([`${r.id}/1`]);
       expect(of("answerBatch")).to.deep.equal([]);
       expect(of("answer", "sent").length).to.equal(1);
@@ -89,17 +128,107 @@ describe("daemons/host", () => {
       const r = await ask();
       expect((await agentWith().agent.tick()).answered).to.deep.equal([`${r.id}/0`]);
     });
+  });
 
-    it("logs a model failure once and still answers the other requests", async () => {
-      const { market, listed, agentWith, ask } = await loadFixture(hostFixture);
-      const bad = await ask(0, "not an address");
+  describe("error answers", () => {
+    it("answers an input the model rejects with `error: invalid-input: …`, in time and once; the fee settles", async () => {
+      const { market, listed, served, agentWith, ask } = await loadFixture(hostFixture);
+      const bad = await ask(0, REJECTED);
       const good = await ask(1);
-      const { agent, of } = agentWith({ modelers: [listed[0].address] });
-      expect((await agent.tick()).answered).to.deep.equal([`${good.id}/0`]);
+      const { agent, of } = agentWith({ modelers: [served(0)] });
+      const report = await agent.tick();
+      expect(report.answered).to.deep.equal([`${bad.id}/0`, `${good.id}/0`]);
+      expect(report.errors).to.deep.equal([{ id: `${bad.id}/0`, code: "invalid-input" }]);
+      expect(report.transactions).to.equal(1);
+      const m0 = listed[0].address;
+      expect(await answers(market)).to.deep.equal([`${bad.id}/${m0}=${INVALID}`, `${good.id}/${m0}=${SCORE}`]);
+      expect((await answerTimes(market)).get(`${bad.id}/${m0}`)! <= bad.deadline).to.equal(true);
+      const state = await market.requestState(bad.id);
+      expect([state.status, state.answeredMask]).to.deep.equal([BigInt(RequestStatus.Answered), 1n]);
+
+      expect(await agent.tick()).to.deep.include({ answered: [], errors: [], transactions: 0 });
+      expect(of("model").map((l) => [l.status, l.requestId, l.modeler, l.index, l.detail, l.level])).to.deep.equal([
+        ["invalid-input", bad.id.toString(), m0, 0, `input is not a wallet address: "${REJECTED}"`, 30],
+      ]);
+    });
+
+    it("answers `error: model-failed: …` when the model throws or returns no text", async () => {
+      const { market, listed, served, agentWith, ask } = await loadFixture(hostFixture);
+      const model: Model = {
+        preprocess: (input, ctx) => {
+          if (input === "boom") throw new Error("the feature store\nis down");
+          return input === "number" || input === "fake" ? input : creditScore.preprocess(input, ctx);
+        },
+        predict: (f) => (typeof f === "string" ? f : creditScore.predict(f as creditScore.Features)),
+        postprocess: (p) => (p === "number" ? (42 as unknown as string) : p === "fake" ? "error: nope" : creditScore.postprocess(p as number)),
+      };
+      const rs = [await ask(0, "boom"), await ask(1, "number"), await ask(2, "fake"), await ask(3)];
+      const { agent, of } = agentWith({ model, modelers: [served(0)] });
+      const report = await agent.tick();
+      expect(report.answered).to.deep.equal(rs.map((r) => `${r.id}/0`));
+      expect(report.errors.map((e) => e.code)).to.deep.equal(["model-failed", "model-failed", "model-failed"]);
+      const m0 = listed[0].address;
+      expect(await answers(market)).to.deep.equal([
+        `${rs[0].id}/${m0}=error: model-failed: the feature store is down`,
+        `${rs[1].id}/${m0}=error: model-failed: postprocess returned number, not text`,
+        `${rs[2].id}/${m0}=error: model-failed: the model's output begins with "error: " but has no known code: error: nope`,
+        `${rs[3].id}/${m0}=${SCORE}`,
+      ]);
+      expect(of("model", "model-failed").map((l) => l.level)).to.deep.equal([40, 40, 40]);
       expect((await agent.tick()).answered).to.deep.equal([]);
-      const failed = of("answer", "failed");
-      expect(failed.map((l) => [l.requestId, l.error])).to.deep.equal([[bad.id.toString(), 'input is not a wallet address: "not an address"']]);
-      expect((await market.requestState(bad.id)).answeredMask).to.equal(0n);
+    });
+
+    it("answers `error: timeout: …` once the model runs past --model-timeout-s, on the agent's clock, in time", async () => {
+      const { market, listed, served, agentWith, ask } = await loadFixture(hostFixture);
+      const r = await ask();
+      const { agent, of } = agentWith({ model: slowModel(601_000), sleep: chainClock().sleep, modelers: [served(0)], modelTimeoutS: 60 });
+      const t0 = BigInt(await time.latest());
+      const report = await agent.tick();
+      expect(report).to.deep.include({ answered: [`${r.id}/0`], errors: [{ id: `${r.id}/0`, code: "timeout" }], transactions: 1 });
+      expect(await answers(market)).to.deep.equal([`${r.id}/${listed[0].address}=error: timeout: the model gave no result within 60 s`]);
+      // 60 s of chain time passed on the agent's clock, not the model's 601: the answer is in time.
+      const at = (await answerTimes(market)).get(`${r.id}/${listed[0].address}`)!;
+      expect(at >= t0 + 60n && at <= t0 + 62n && at <= r.deadline).to.equal(true);
+      expect(of("model", "timeout").map((l) => [l.requestId, l.level])).to.deep.equal([[r.id.toString(), 40]]);
+    });
+
+    it("gives the model the time left before the deadline less the margin, when that is shorter", async () => {
+      const { market, listed, served, agentWith, ask } = await loadFixture(hostFixture);
+      const r = await ask();
+      await time.increaseTo(r.deadline - 100n);
+      const { agent } = agentWith({ model: slowModel(601_000), sleep: chainClock().sleep, modelers: [served(0)], modelTimeoutS: 600, marginS: 10 });
+      await agent.tick();
+      expect(await answers(market)).to.deep.equal([`${r.id}/${listed[0].address}=error: timeout: the model gave no result within 90 s`]);
+      const at = (await answerTimes(market)).get(`${r.id}/${listed[0].address}`)!;
+      expect(at >= r.deadline - 10n && at <= r.deadline).to.equal(true);
+    });
+
+    it("sends each answer by the end of its own budget: a timeout does not wait for the slower model's result", async () => {
+      const { market, listed, served, agentWith, ask } = await loadFixture(hostFixture);
+      const a = await ask(0);
+      await time.increase(300);
+      const b = await ask(1);
+      const t0 = BigInt(await time.latest());
+      const { agent, of } = agentWith({ model: slowModel(400_000), sleep: chainClock().sleep, modelers: [served(0)], modelTimeoutS: 600 });
+      const report = await agent.tick();
+      // a has 600 - 301 - 10 = 289 s of budget, less than the model's 400: its timeout goes alone, in time.
+      expect(report).to.deep.include({ answered: [`${a.id}/0`, `${b.id}/0`], transactions: 2 });
+      const m0 = listed[0].address;
+      expect(await answers(market)).to.deep.equal([`${a.id}/${m0}=error: timeout: the model gave no result within ${a.deadline - 10n - t0} s`, `${b.id}/${m0}=${SCORE}`]);
+      const times = await answerTimes(market);
+      expect(times.get(`${a.id}/${m0}`)! >= t0 + 289n && times.get(`${a.id}/${m0}`)! <= a.deadline - 5n).to.equal(true);
+      expect(times.get(`${b.id}/${m0}`)! >= t0 + 400n && times.get(`${b.id}/${m0}`)! <= b.deadline).to.equal(true);
+      expect(of("answer", "sent").map((l) => l.requestId)).to.deep.equal([a.id, b.id].map(String));
+    });
+
+    it("answers the model's result when it finishes within its budget", async () => {
+      const { market, listed, served, agentWith, ask } = await loadFixture(hostFixture);
+      const r = await ask();
+      const t0 = BigInt(await time.latest());
+      await agentWith({ model: slowModel(30_000), sleep: chainClock().sleep, modelers: [served(0)] }).agent.tick();
+      expect(await answers(market)).to.deep.equal([`${r.id}/${listed[0].address}=${SCORE}`]);
+      const at = (await answerTimes(market)).get(`${r.id}/${listed[0].address}`)!;
+      expect(at >= t0 + 30n && at <= t0 + 32n).to.equal(true);
     });
   });
 
@@ -123,28 +252,200 @@ describe("daemons/host", () => {
       expect((await market.requestState(r.id)).answeredMask).to.equal(0n);
     });
 
-    it("answers with exactly the margin left", async () => {
-      const { agentWith, ask } = await loadFixture(hostFixture);
-      const r = await ask();
-      await time.increaseTo(r.deadline - 10n);
-      expect((await agentWith({ marginS: 10 }).agent.tick()).answered).to.deep.equal([`${r.id}/0`, `${r.id}/1`]);
-    });
-
-    it("drops the answer of a model too slow for the SLA and sends nothing", async () => {
+    it("answers with exactly the margin left: no time for the model, a timeout answer without running it", async () => {
       const { market, listed, agentWith, ask } = await loadFixture(hostFixture);
       const r = await ask();
-      const blocks = await ethers.provider.getBlockNumber();
-      // The model's clock is the chain's: 601 s pass (one block) while the slow model runs.
-      const sleep = (ms: number) => time.increase(ms / 1000).then(() => undefined);
-      const { agent } = agentWith({ model: slowModel(601_000), sleep, modelers: [listed[0].address] });
-      const report = await agent.tick();
-      expect(report.answered).to.deep.equal([]);
-      expect(report.transactions).to.equal(0);
-      expect(report.skipped).to.deep.equal([
-        { id: `${r.id}/0`, reason: `deadline passed while the model ran (now ${r.createdAt + 601n}, deadline ${r.deadline})` },
+      await time.increaseTo(r.deadline - 10n);
+      const { model, calls } = counting(creditScore);
+      expect((await agentWith({ marginS: 10, model }).agent.tick()).answered).to.deep.equal([`${r.id}/0`, `${r.id}/1`]);
+      expect(calls).to.deep.equal([]);
+      const timeout = "error: timeout: no time left for the model before the deadline";
+      expect(await answers(market)).to.deep.equal([`${r.id}/${listed[0].address}=${timeout}`, `${r.id}/${listed[1].address}=${timeout}`]);
+    });
+  });
+
+  describe("the modelers it serves", () => {
+    it("ignores a modeler that names this host but is not on its list for that challenge, and says so once", async () => {
+      const { market, listed, served, agentWith, ask } = await loadFixture(hostFixture);
+      // listed[1] names hosts[0] in challenge 1; its operator serves it in challenge 2 only.
+      const { agent, of } = agentWith({ modelers: [served(0), served(1, 2n)] });
+      const rs = [await ask(0), await ask(1)];
+      expect((await agent.tick()).answered).to.deep.equal([`${rs[0].id}/0`, `${rs[1].id}/0`]);
+      const r3 = await ask(2);
+      expect((await agent.tick()).answered).to.deep.equal([`${r3.id}/0`]);
+      expect(of("modeler", "ignored").map((l) => [l.challengeId, l.modeler, l.level, l.msg])).to.deep.equal([
+        ["1", listed[1].address, 40, `modeler ${listed[1].address} names this host in challenge 1 but is not served (not in --modelers)`],
       ]);
-      expect(await ethers.provider.getBlockNumber()).to.equal(blocks + 1);
-      expect((await market.requestState(r.id)).status).to.equal(BigInt(RequestStatus.Expired));
+      expect((await answers(market)).filter((a) => a.includes(listed[1].address))).to.deep.equal([]);
+    });
+
+    it("refuses to start without the list of modelers it serves", async () => {
+      const { hosts, marketAddress } = await loadFixture(hostFixture);
+      const base = { signer: hosts[0], market: marketAddress, model: creditScore, log: captureLog().log };
+      for (const modelers of [undefined, []]) {
+        expect(() => new HostAgent({ ...base, modelers } as HostAgentOptions)).to.throw(ConfigError, "no modelers to serve");
+      }
+      expect(() => new HostAgent({ ...base, modelers: [{ challengeId: 0n, modeler: hosts[1].address }] })).to.throw(ConfigError, "challenge id 0");
+      expect(() => new HostAgent({ ...base, modelers: [{ challengeId: 1n, modeler: "0x12" }] })).to.throw(ConfigError, '"0x12" is not an address');
+    });
+
+    it("config: --modelers (or MODELERS) is required, as challengeId:address pairs; --model-timeout-s", async () => {
+      const { listed } = await loadFixture(hostFixture);
+      const deployment = writeJson(tempDir(), "net.json", {
+        network: "net", chainId: 31337, market: listed[0].address, token: listed[0].address, startBlock: 3, deployedAt: "2026-11-20T00:00:00Z",
+      });
+      const env = { HOST_KEY: `0x${"11".repeat(32)}`, DEPLOYMENT: deployment };
+      const [a, b] = [listed[0].address, listed[1].address];
+      const config = hostConfig(["--model", "models/credit-score.ts", "--modelers", `1:${a.toLowerCase()}, 2:${a},1:${b}`, "--model-timeout-s", "30"], env);
+      if (config === "help") throw new Error("help");
+      expect([config.modelers, config.modelTimeoutS]).to.deep.equal([
+        [{ challengeId: 1n, modeler: a }, { challengeId: 2n, modeler: a }, { challengeId: 1n, modeler: b }],
+        30,
+      ]);
+      const fromEnv = hostConfig(["--model", "models/credit-score.ts"], { ...env, MODELERS: `3:${b}` });
+      if (fromEnv === "help") throw new Error("help");
+      expect([fromEnv.modelers, fromEnv.modelTimeoutS]).to.deep.equal([[{ challengeId: 3n, modeler: b }], 60]);
+
+      const cases: [string[], string][] = [
+        [[], "no modelers to serve: give the modelers this host answers for, per challenge"],
+        [["--modelers", a], `--modelers: "${a}" is not <challengeId>:<address>`],
+        [["--modelers", "1:0x12"], '--modelers: "0x12" is not an address'],
+        [["--modelers", `0:${a}`], "challenge id 0 is not a positive whole number"],
+        [["--modelers", `1:${a}`, "--model-timeout-s", "0"], "--model-timeout-s must be between 1 and 86400, got 0"],
+      ];
+      for (const [argv, message] of cases) {
+        expect(() => hostConfig(["--model", "models/credit-score.ts", ...argv], env), message).to.throw(ConfigError, message);
+      }
+    });
+  });
+
+  describe("partial batches", () => {
+    it("leaves out, before sending, an entry the contract would skip: the batch never pays for it", async () => {
+      const { market, modelers, hosts, listed, agentWith, ask } = await loadFixture(hostFixture);
+      const r = await ask();
+      // While the model runs, listed[1] moves to another host.
+      let moved = false;
+      const model: Model = {
+        ...creditScore,
+        preprocess: async (input, ctx) => {
+          if (!moved) {
+            moved = true;
+            await (await market.connect(modelers[1]).setHost(1, hosts[1].address)).wait();
+          }
+          return creditScore.preprocess(input, ctx);
+        },
+      };
+      const { agent, of } = agentWith({ model });
+      const report = await agent.tick();
+      expect(report.answered).to.deep.equal([`${r.id}/0`]);
+      expect(await answers(market)).to.deep.equal([`${r.id}/${listed[0].address}=${SCORE}`]);
+      expect(await market.queryFilter(market.filters.AnswerSkipped())).to.deep.equal([]);
+      expect(of("answerBatch")).to.deep.equal([]);
+      const [left] = of("answer", "left-out");
+      expect(left).to.include({ requestId: r.id.toString(), index: 1, stage: "pre-flight", retry: true });
+      expect(String(left.error)).to.match(/^MarketNotHost\(modeler=0x[0-9a-fA-F]{40}, caller=0x[0-9a-fA-F]{40}\)$/);
+      await agent.tick();
+      expect(of("answer", "left-out").length).to.equal(1);
+    });
+
+    it("sends nothing when every entry of a batch is invalid (MarketBatchAnsweredNothing)", async () => {
+      const { market, modelers, hosts, agentWith, ask } = await loadFixture(hostFixture);
+      const r = await ask();
+      let moved = false;
+      const model: Model = {
+        ...creditScore,
+        preprocess: async (input, ctx) => {
+          if (!moved) {
+            moved = true;
+            for (const m of [modelers[0], modelers[1]]) await (await market.connect(m).setHost(1, hosts[1].address)).wait();
+          }
+          return creditScore.preprocess(input, ctx);
+        },
+      };
+      const { agent, of } = agentWith({ model });
+      const blocks = await ethers.provider.getBlockNumber();
+      const report = await agent.tick();
+      expect(report).to.deep.include({ answered: [], transactions: 0 });
+      // Only the two setHost transactions were mined.
+      expect(await ethers.provider.getBlockNumber()).to.equal(blocks + 2);
+      expect(of("answer", "left-out").map((l) => [l.requestId, l.index, String(l.error).split("(")[0]])).to.deep.equal([
+        [r.id.toString(), 0, "MarketNotHost"],
+        [r.id.toString(), 1, "MarketNotHost"],
+      ]);
+    });
+
+    it("after a setHost lands between building and mining, logs the skipped entry once and re-sends it once valid again", async () => {
+      const { market, modelers, hosts, listed, served, marketAddress, ask } = await loadFixture(hostFixture);
+      const r = await ask();
+      const frontRun = () => market.connect(modelers[1]).setHost(1, hosts[1].address).then((tx) => tx.wait());
+      const signer = beforeNextSend(hosts[0], frontRun);
+      const { model, calls } = counting(creditScore);
+      const { log, of } = captureLog("host");
+      const agent = new HostAgent({ signer, market: marketAddress, model, log, retry: FAST_RETRY, modelers: [served(0), served(1)] });
+
+      const first = await agent.tick();
+      expect(first).to.deep.include({ answered: [`${r.id}/0`], transactions: 1 });
+      const skipped = await market.queryFilter(market.filters.AnswerSkipped());
+      expect(skipped.map((e) => [e.args.requestId, e.args.index])).to.deep.equal([[r.id, 1n]]);
+      const [line] = of("answer", "skipped");
+      expect(line).to.include({ requestId: r.id.toString(), index: 1, stage: "mined", retry: true, txHash: skipped[0].transactionHash });
+      expect(String(line.error)).to.equal(`MarketNotHost(modeler=${listed[1].address}, caller=${hosts[0].address})`);
+      expect(of("answerBatch", "sent")[0]).to.include({ size: 2, landed: 1, skipped: 1 });
+
+      // Not open to this host while listed[1] names another one.
+      expect((await agent.tick()).answered).to.deep.equal([]);
+      // Back to this host: the HostChanged event makes the agent look again, and the kept output is sent.
+      await market.connect(modelers[1]).setHost(1, hosts[0].address);
+      expect((await agent.tick()).answered).to.deep.equal([`${r.id}/1`]);
+      expect(await answers(market)).to.deep.equal([`${r.id}/${listed[0].address}=${SCORE}`, `${r.id}/${listed[1].address}=${SCORE}`]);
+      expect(calls).to.deep.equal([`${r.id}/${WALLET}`, `${r.id}/${WALLET}`]);
+      expect(of("answer", "skipped").length).to.equal(1);
+      expect(of("relook").map((l) => [l.challengeId, l.requests])).to.deep.equal([["1", 1]]);
+    });
+
+    it("records an entry skipped as already answered as done, and never sends it again", async () => {
+      const { market, hosts, listed, served, marketAddress, ask } = await loadFixture(hostFixture);
+      const r = await ask();
+      // Another instance of this host answers for listed[1] first.
+      const other = () => market.connect(hosts[0]).answer(r.id, r.key, 1, encodeText("777")).then((tx) => tx.wait());
+      const { log, of } = captureLog("host");
+      const agent = new HostAgent({ signer: beforeNextSend(hosts[0], other), market: marketAddress, model: creditScore, log, retry: FAST_RETRY, modelers: [served(0), served(1)] });
+      expect((await agent.tick()).answered).to.deep.equal([`${r.id}/0`]);
+      expect((await agent.tick()).answered).to.deep.equal([]);
+      expect(await answers(market)).to.deep.equal([`${r.id}/${listed[1].address}=777`, `${r.id}/${listed[0].address}=${SCORE}`]);
+      const already = of("answer", "already");
+      expect(already.map((l) => [l.index, l.stage])).to.deep.equal([[1, "mined"]]);
+      expect(String(already[0].reason)).to.match(/^MarketAlreadyAnswered\(requestId=\d+, modeler=0x[0-9a-fA-F]{40}\)$/);
+    });
+  });
+
+  describe("looking again", () => {
+    it("answers a request found with nothing to do once a HostChanged names this host", async () => {
+      const { market, modelers, hosts, agentWith, ask } = await loadFixture(hostFixture);
+      await market.connect(modelers[1]).setHost(1, hosts[1].address);
+      const r = await ask();
+      const { agent, of } = agentWith();
+      expect((await agent.tick()).answered).to.deep.equal([`${r.id}/0`]);
+      expect((await agent.tick()).answered).to.deep.equal([]);
+      await market.connect(modelers[1]).setHost(1, hosts[0].address);
+      expect((await agent.tick()).answered).to.deep.equal([`${r.id}/1`]);
+      expect(of("relook").map((l) => [l.challengeId, l.requests])).to.deep.equal([["1", 1]]);
+    });
+
+    it("reads the challenge's finished requests again when a ModelerRegistered names this host", async () => {
+      const { market, modelers, hosts, served, agentWith, ask } = await loadFixture(hostFixture);
+      const r = await ask();
+      const { model, calls } = counting(creditScore);
+      const { agent, of } = agentWith({ model, modelers: [served(0)] });
+      expect((await agent.tick()).answered).to.deep.equal([`${r.id}/0`]);
+      // The second pass finds nothing left to do for it.
+      expect((await agent.tick()).answered).to.deep.equal([]);
+      expect(of("relook")).to.deep.equal([]);
+      await market.connect(modelers[6]).register(1, hosts[0].address);
+      expect((await agent.tick()).answered).to.deep.equal([]);
+      expect(of("relook").map((l) => [l.challengeId, l.requests])).to.deep.equal([["1", 1]]);
+      expect(await agent.tick()).to.deep.include({ answered: [], transactions: 0 });
+      expect(calls.length).to.equal(1);
     });
   });
 
@@ -155,7 +456,8 @@ describe("daemons/host", () => {
       const stale = await ask(0);
       await time.increaseTo(stale.deadline + 1n);
       const r1 = await ask(1);
-      expect((await agentWith().agent.tick()).answered).to.deep.equal([`${r1.id}/0`, `${r1.id}/1`]);
+      const bad = await ask(4, REJECTED);
+      expect((await agentWith().agent.tick()).answered).to.deep.equal([`${r1.id}/0`, `${r1.id}/1`, `${bad.id}/0`, `${bad.id}/1`]);
 
       // The previous instance sent one answer of r2 and stopped; r3 arrives while nothing runs.
       const r2 = await ask(2);
@@ -171,6 +473,8 @@ describe("daemons/host", () => {
       expect(await answers(market)).to.deep.equal([
         `${r1.id}/${m0}=${SCORE}`,
         `${r1.id}/${m1}=${SCORE}`,
+        `${bad.id}/${m0}=${INVALID}`,
+        `${bad.id}/${m1}=${INVALID}`,
         `${r2.id}/${m0}=${SCORE}`,
         `${r2.id}/${m1}=${SCORE}`,
         `${r3.id}/${m0}=${SCORE}`,

@@ -4,7 +4,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { toBeHex } from "ethers";
 import * as creditScore from "../../models/credit-score";
 import { slowModel, DEFAULT_DELAY_MS } from "../../models/slow";
-import { infer, loadModel, readOnly, type ModelContext } from "../../daemons/host/model";
+import { InputRejected, MAX_ERROR_DETAIL, answerFor, errorOutcome, infer, loadModel, readOnly, type Model, type ModelContext } from "../../daemons/host/model";
 import { ConfigError } from "../../daemons/common/config";
 import { deployFixture } from "../fixtures";
 
@@ -75,9 +75,48 @@ describe("models", () => {
       await loadFixture(walletFixture);
       const ctx = await ctxAt();
       expect(await infer(creditScore, `  ${WALLET.toUpperCase().replace("0X", "0x")} `, ctx)).to.equal("750");
-      for (const bad of ["", "hello", "0x1234", `${WALLET}00`]) {
-        await expect(creditScore.preprocess(bad, ctx)).to.be.rejectedWith("input is not a wallet address");
+      for (const bad of ["", "hello", "0x1234", `${WALLET}00`, "not a wallet"]) {
+        await expect(creditScore.preprocess(bad, ctx)).to.be.rejectedWith(InputRejected, "input is not a wallet address");
       }
+    });
+
+    it("is answered `error: invalid-input: …` for an input that is not a wallet address", async () => {
+      await loadFixture(walletFixture);
+      expect(await answerFor(creditScore, "not a wallet", await ctxAt())).to.deep.equal({
+        output: 'error: invalid-input: input is not a wallet address: "not a wallet"',
+        error: { code: "invalid-input", detail: 'input is not a wallet address: "not a wallet"' },
+      });
+      expect(await answerFor(creditScore, WALLET, await ctxAt())).to.deep.equal({ output: "750" });
+    });
+  });
+
+  describe("answerFor", () => {
+    const ctx = { sleep: async () => {} } as unknown as ModelContext;
+    const model = (over: Partial<Model>): Model => ({ preprocess: (x) => x, predict: (x) => x, postprocess: (x) => String(x), ...over });
+
+    it("gives model-failed for any other throw, at any step, and for an output that is not text", async () => {
+      const cases: [Partial<Model>, string][] = [
+        [{ preprocess: () => { throw new TypeError("x is undefined"); } }, "error: model-failed: x is undefined"],
+        [{ predict: () => Promise.reject(new Error("out of memory")) }, "error: model-failed: out of memory"],
+        [{ postprocess: () => { throw "a string"; } }, "error: model-failed: a string"],
+        [{ postprocess: () => undefined as unknown as string }, "error: model-failed: postprocess returned undefined, not text"],
+      ];
+      for (const [over, output] of cases) expect((await answerFor(model(over), "in", ctx)).output).to.equal(output);
+    });
+
+    it("keeps a model's own error output with a known code, and refuses one that would only look like it", async () => {
+      const own = await answerFor(model({ postprocess: () => "error: invalid-input: too short" }), "in", ctx);
+      expect(own).to.deep.equal({ output: "error: invalid-input: too short", error: { code: "invalid-input", detail: "too short" } });
+      const fake = await answerFor(model({ postprocess: () => "error: 42" }), "in", ctx);
+      expect(fake.error?.code).to.equal("model-failed");
+    });
+
+    it("keeps an error output on one line and at most MAX_ERROR_DETAIL characters of detail", () => {
+      const long = errorOutcome("model-failed", `line one\n${"x".repeat(500)}`);
+      expect(long.error!.detail).to.have.length(MAX_ERROR_DETAIL);
+      expect(long.output).to.equal(`error: model-failed: ${long.error!.detail}`);
+      expect(long.output).to.not.include("\n");
+      expect(errorOutcome("timeout", "  ").output).to.equal("error: timeout: no detail");
     });
   });
 
@@ -88,6 +127,15 @@ describe("models", () => {
       const ctx = await ctxAt(undefined, async (ms) => void waits.push(ms));
       expect(await infer(slowModel(1_234), WALLET, ctx)).to.equal("750");
       expect(waits).to.deep.equal([1_234]);
+    });
+
+    it("stops when its wait on the agent's clock is aborted: the agent stopped waiting for it", async () => {
+      await loadFixture(walletFixture);
+      const stop = new AbortController();
+      const ctx = await ctxAt(undefined, () => new Promise((_, reject) => stop.signal.addEventListener("abort", () => reject(Object.assign(new Error("aborted"), { name: "AbortError" })))));
+      const run = slowModel(60_000).preprocess(WALLET, ctx);
+      stop.abort();
+      await expect(run).to.be.rejectedWith("aborted");
     });
 
     it("defaults to 660000 ms, past the 600 s SLA", async () => {

@@ -65,8 +65,10 @@ describe("e2e: node, deploy script, daemons and CLI as processes", function () {
   const as = (w: HDNodeWallet) => Market.connect(deployment.market, signer(w));
   const keeperArgs = () => ["--deployment", spot.file, "--leaderboard", leaderboardFile, "--poll-ms", "250"];
   const startKeeper = () => daemon("keeper", keeperArgs(), { ...rpcEnv(), KEEPER_KEY: KEEPER.privateKey });
+  /** The host serves the three modelers that name it in challenge 1, as its operator lists them. */
+  const served = MODELERS.map((m) => `1:${m.address}`).join(",");
   const startHost = (model: string, extra: string[] = [], env: Record<string, string> = {}) =>
-    daemon("host", ["--deployment", spot.file, "--model", model, "--poll-ms", "200", ...extra], { ...rpcEnv(), HOST_KEY: HOST.privateKey, ...env });
+    daemon("host", ["--deployment", spot.file, "--model", model, "--modelers", served, "--poll-ms", "200", ...extra], { ...rpcEnv(), HOST_KEY: HOST.privateKey, ...env });
   const firstPass = (p: Proc) => p.waitForLog((l) => l.action === "tick" && l.status === "done", "a first pass", 60_000);
 
   /** Every RequestAnswered of the market so far, as `requestId/modeler` with its output and block. */

@@ -1,0 +1,275 @@
+import type { ContractTransactionResponse } from "ethers";
+import type { Market, OpenRequest } from "../../sdk/market";
+import { encodeText, type ErrorCode } from "../../sdk/text";
+import { RevertError, decodeError, decodeReason, toRevertError } from "../../sdk/errors";
+import { rpcRetry } from "../common/act";
+import type { Logger } from "../common/logger";
+import type { RetryOptions } from "../common/retry";
+import { isAbort } from "../common/sleep";
+import type { Outcome } from "./model";
+
+/** What one pass did. */
+export interface HostReport {
+  now: bigint;
+  /** `requestId/index` of each answer mined. */
+  answered: string[];
+  /** `requestId/index` of each answer computed this pass as an error output, with its code. */
+  errors: { id: string; code: ErrorCode }[];
+  /** Transactions mined (a batch counts once). */
+  transactions: number;
+  /** `requestId/index` of each request left unanswered, with why. */
+  skipped: { id: string; reason: string }[];
+}
+
+/** An answer ready to send. */
+export interface Ready {
+  r: OpenRequest;
+  output: string;
+}
+
+export const keyOf = (r: { requestId: bigint; index: number }) => `${r.requestId}/${r.index}`;
+
+/** An entry the contract would skip, or skipped, because it is done: recorded as done, never sent again. */
+const DONE = "MarketAlreadyAnswered";
+/** An entry that can no longer be answered in time: given up. */
+const LATE = "MarketDeadlinePassed";
+
+/**
+ * The host agent's sending side, and its memory of what was computed and sent. Each send is read → pre-flight
+ * (`staticCall` of the batch, which says which entries the contract would skip and why) → `estimateGas` →
+ * send; the entries the pre-flight leaves out are never paid for. A mined batch's `AnswerSkipped` entries are
+ * logged once each: the done ones are recorded as done, the others go back to the pool with their output kept,
+ * and the next pass's scan decides whether they are still open to this host.
+ */
+export class Sender {
+  /** Answers this instance saw mined, or found made, with their deadlines: never computed again. */
+  private readonly done = new Map<string, bigint>();
+  /** Answers sent and not yet mined. */
+  private readonly inFlight = new Set<string>();
+  /** Outputs computed and not yet mined, with their deadlines: a re-send does not run the model again. */
+  private readonly outputs = new Map<string, { output: string; deadline: bigint }>();
+  /** Log lines already written, with their deadlines: each is written once. */
+  private readonly logged = new Map<string, bigint>();
+  private readonly mining = new Set<Promise<void>>();
+
+  constructor(
+    private readonly market: Market,
+    private readonly log: Logger,
+    private readonly retry: RetryOptions,
+  ) {}
+
+  /** Drops what concerns requests whose deadline is before `now`. */
+  forget(now: bigint) {
+    for (const memo of [this.done, this.logged]) {
+      for (const [key, deadline] of memo) if (deadline < now) memo.delete(key);
+    }
+    for (const [key, { deadline }] of this.outputs) if (deadline < now) this.outputs.delete(key);
+  }
+
+  /** Whether `r` still needs an answer from this instance: not done, not in flight. */
+  pending(r: OpenRequest): boolean {
+    const key = keyOf(r);
+    return !this.done.has(key) && !this.inFlight.has(key);
+  }
+
+  /** The output computed for `r` by an earlier pass and not mined yet. */
+  cached(r: OpenRequest): Outcome | undefined {
+    const kept = this.outputs.get(keyOf(r));
+    return kept && { output: kept.output };
+  }
+
+  keep(r: OpenRequest, output: string) {
+    this.outputs.set(keyOf(r), { output, deadline: r.deadline });
+  }
+
+  /** True the first time `key` is seen (until its deadline passes). */
+  once(key: string, deadline: bigint): boolean {
+    if (this.logged.has(key)) return false;
+    this.logged.set(key, deadline);
+    return true;
+  }
+
+  /** Every transaction sent, mined and recorded. */
+  async mined(): Promise<void> {
+    await Promise.all(this.mining);
+  }
+
+  /** Leaves `r` unanswered: it cannot be answered in time. Logged once. */
+  skip(r: OpenRequest, report: HostReport, reason: string) {
+    const id = keyOf(r);
+    report.skipped.push({ id, reason });
+    if (!this.once(`${id}:skipped`, r.deadline)) return;
+    this.log.warn(
+      { action: "answer", status: "skipped", requestId: r.requestId, challengeId: r.key.challengeId, modeler: r.modeler, index: r.index, deadline: r.deadline, reason },
+      "answer: cannot make it in time",
+    );
+  }
+
+  /**
+   * Sends `ready` in one transaction (answer() for one entry, else answerBatch) after dropping what is late
+   * or already answered and what the pre-flight says the contract would skip; returns once it is sent. Its
+   * mining is awaited by `mined()`. RPC errors are retried; a transient failure that outlasts them is thrown.
+   */
+  async send(ready: Ready[], report: HostReport, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return;
+    const rpc = rpcRetry(this.log, this.retry, signal);
+    const now = await rpc("now", () => this.market.now());
+    const live = ready.filter(({ r }) => {
+      if (r.deadline > now) return true;
+      this.outputs.delete(keyOf(r));
+      this.skip(r, report, `deadline passed while the model ran (now ${now}, deadline ${r.deadline})`);
+      return false;
+    });
+    // The chain may have moved while the model ran: answer only what is still unanswered.
+    const states = await Promise.all(live.map(({ r }) => rpc("requestState", () => this.market.requestState(r.requestId))));
+    const fresh = live.filter(({ r }, i) => {
+      if (!states[i].answered.includes(r.index)) return true;
+      this.settled(r);
+      return false;
+    });
+    const valid = fresh.length > 1 ? await this.preflight(fresh, signal) : fresh;
+    if (valid.length === 0 || signal?.aborted) return;
+    await this.transact(valid, report, signal);
+  }
+
+  /** The entries of a batch that the contract would take now: the others are left out, each logged once. */
+  private async preflight(items: Ready[], signal?: AbortSignal): Promise<Ready[]> {
+    const c = this.market.contract;
+    const answers = this.answers(items);
+    let reasons: string[];
+    try {
+      reasons = await rpcRetry(this.log, this.retry, signal)("answerBatch.staticCall", async () => {
+        try {
+          return [...(await c.answerBatch.staticCall(answers))];
+        } catch (err) {
+          throw toRevertError(err);
+        }
+      });
+    } catch (err) {
+      if (isAbort(err) || !(err instanceof RevertError)) throw err;
+      const all = this.batchReasons(err);
+      if (!all) {
+        this.log.warn({ action: "answerBatch", status: "reverted", size: items.length, error: decodeError(err) }, "answerBatch: the pre-flight reverts; nothing sent");
+        return [];
+      }
+      reasons = all;
+    }
+    return items.filter((item, i) => {
+      if (reasons[i] === "0x") return true;
+      this.leftOut(item, decodeReason(reasons[i]), "pre-flight");
+      return false;
+    });
+  }
+
+  /** Every entry's reason, when `err` is MarketBatchAnsweredNothing. */
+  private batchReasons(err: RevertError): string[] | undefined {
+    if (err.errorName !== "MarketBatchAnsweredNothing" || !err.data) return undefined;
+    return [...this.market.contract.interface.parseError(err.data)!.args[0]].map(String);
+  }
+
+  private answers(items: Ready[]) {
+    return items.map(({ r, output }) => ({ requestId: r.requestId, key: r.key, index: r.index, output: encodeText(output) }));
+  }
+
+  private fields(r: OpenRequest, output?: string) {
+    return { action: "answer", requestId: r.requestId, challengeId: r.key.challengeId, modeler: r.modeler, index: r.index, output };
+  }
+
+  /** `r` is answered on chain (by this host or another instance): done, never computed again. */
+  private settled(r: OpenRequest) {
+    this.done.set(keyOf(r), r.deadline);
+    this.outputs.delete(keyOf(r));
+  }
+
+  /**
+   * An entry the contract would skip (`pre-flight`) or skipped in a mined batch (`mined`): logged once with
+   * its decoded error. Done when already answered, given up when late; otherwise back to the pool with its
+   * output kept, for the next pass to send again if the scan still finds it open to this host.
+   */
+  private leftOut({ r, output }: Ready, error: RevertError, stage: "pre-flight" | "mined", txHash?: string) {
+    const id = keyOf(r);
+    const fields = { ...this.fields(r, output), stage, txHash };
+    if (error.errorName === DONE) {
+      this.settled(r);
+      if (this.once(`${id}:already`, r.deadline)) this.log.info({ ...fields, status: "already", reason: decodeError(error) }, "answer: already done");
+      return;
+    }
+    const late = error.errorName === LATE;
+    if (late) this.outputs.delete(id);
+    if (!this.once(`${id}:${stage}:${error.errorName ?? error.data}`, r.deadline)) return;
+    const status = stage === "mined" ? "skipped" : "left-out";
+    const next = late ? "given up: the deadline passed" : "back to the pool: the next pass sends it again if it is still open to this host";
+    this.log.warn(
+      { ...fields, status, error: decodeError(error), retry: !late },
+      stage === "mined" ? `answer: skipped by the contract in a mined batch; ${next}` : `answer: left out of the batch, the contract would skip it; ${next}`,
+    );
+  }
+
+  /** Sends one transaction for `items`, already checked, and starts waiting for its receipt. */
+  private async transact(items: Ready[], report: HostReport, signal?: AbortSignal): Promise<void> {
+    const answers = this.answers(items);
+    const single = answers.length === 1;
+    const fields = single ? this.fields(items[0].r, items[0].output) : { action: "answerBatch", size: items.length, requestIds: items.map(({ r }) => r.requestId) };
+    let tx: ContractTransactionResponse;
+    try {
+      tx = await rpcRetry(this.log, this.retry, signal)(fields.action, async () => {
+        try {
+          // estimateGas reverts with the custom error as staticCall does: for one answer it is the pre-flight.
+          const c = this.market.contract;
+          const a = answers[0];
+          const gas = single ? await c.answer.estimateGas(a.requestId, a.key, a.index, a.output) : await c.answerBatch.estimateGas(answers);
+          const overrides = { gasLimit: (gas * 6n) / 5n };
+          return single ? await c.answer(a.requestId, a.key, a.index, a.output, overrides) : await c.answerBatch(answers, overrides);
+        } catch (err) {
+          throw toRevertError(err);
+        }
+      });
+    } catch (err) {
+      if (isAbort(err) || !(err instanceof RevertError)) throw err;
+      // The chain moved since the pre-flight: the entries go back to the pool, or are done, as it says.
+      const reasons = single ? [err.data ?? "0x"] : this.batchReasons(err);
+      if (reasons && reasons.every((x) => x !== "0x")) {
+        items.forEach((item, i) => this.leftOut(item, decodeReason(reasons[i]), "pre-flight"));
+      } else {
+        this.log.warn({ ...fields, status: "reverted", error: decodeError(err) }, `${fields.action}: rejected by the contract; the entries go back to the pool`);
+      }
+      return;
+    }
+    for (const { r } of items) this.inFlight.add(keyOf(r));
+    const mined = this.confirm(tx, items, fields, report);
+    this.mining.add(mined);
+    void mined.finally(() => this.mining.delete(mined));
+  }
+
+  /** Waits for a sent transaction's receipt, then records and logs what landed and what the contract skipped. */
+  private async confirm(tx: ContractTransactionResponse, items: Ready[], fields: Record<string, unknown>, report: HostReport) {
+    try {
+      const receipt = await tx.wait();
+      if (!receipt) throw new Error(`no receipt for ${tx.hash}`);
+      report.transactions++;
+      const skipped = new Map(this.market.skippedIn(receipt).map((s) => [keyOf(s), s.error]));
+      let landed = 0;
+      for (const item of items) {
+        const error = skipped.get(keyOf(item.r));
+        if (error) {
+          this.leftOut(item, error, "mined", tx.hash);
+          continue;
+        }
+        landed++;
+        this.settled(item.r);
+        report.answered.push(keyOf(item.r));
+        if (items.length > 1) this.log.info({ ...this.fields(item.r, item.output), status: "sent", txHash: tx.hash, block: receipt.blockNumber, batch: items.length }, "answer: sent in a batch");
+      }
+      this.log.info(
+        { ...fields, status: "sent", txHash: tx.hash, block: receipt.blockNumber, gasUsed: receipt.gasUsed, ...(items.length > 1 ? { landed, skipped: skipped.size } : {}) },
+        `${fields.action}: sent`,
+      );
+    } catch (err) {
+      // Reverted on chain (every entry became invalid after the pre-flight) or no receipt: the entries go
+      // back to the pool, and the next pass's scan decides.
+      this.log.warn({ ...fields, status: "reverted", txHash: tx.hash, error: decodeError(err) }, `${fields.action}: not mined as sent; the entries go back to the pool`);
+    } finally {
+      for (const { r } of items) this.inFlight.delete(keyOf(r));
+    }
+  }
+}
