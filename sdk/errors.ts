@@ -111,6 +111,13 @@ export function isCustomError(err: unknown, name: string): boolean {
   return parseRevert(err)?.name === name;
 }
 
+/** Each entry's encoded custom error, when `err` is a batch's MarketBatchAnsweredNothing; else undefined. */
+export function batchReasons(err: unknown): string[] | undefined {
+  const parsed = parseRevert(err);
+  if (parsed?.name !== "MarketBatchAnsweredNothing") return undefined;
+  return [...(parsed.args[0] as string[])].map(String);
+}
+
 /** The ABI-encoded custom error `data` (as a batch reports a skipped entry) as a RevertError. */
 export function decodeReason(data: string): RevertError {
   return toRevertError({ data }) as RevertError;

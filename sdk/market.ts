@@ -366,6 +366,15 @@ export class Market {
     return open.sort((a, b) => (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : 0));
   }
 
+  /** The challenges in which a `HostChanged` or `ModelerRegistered` event of the range names `host`. */
+  async challengesNaming(host: string, range: LogRange): Promise<bigint[]> {
+    const [moved, registered] = await Promise.all([
+      this.scan(this.contract.filters.HostChanged(undefined, undefined, host), range),
+      this.scan(this.contract.filters.ModelerRegistered(undefined, undefined, host), range),
+    ]);
+    return [...new Set([...moved, ...registered].map((e) => e.args.challengeId))];
+  }
+
   /** The requests of the range that nobody answered in time and nobody refunded yet: the keeper's refund sweep. */
   async expiredUnrefunded(options: LogRange & { challengeId?: BigNumberish }): Promise<MadeRequest[]> {
     const now = await this.now();

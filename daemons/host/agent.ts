@@ -172,17 +172,7 @@ export class HostAgent {
       this.eventsBlock ??= head + 1;
       return;
     }
-    const c = this.market.contract;
-    const span = this.options.logRange ?? 2_000;
-    const challenges = new Set<bigint>();
-    for (let start = from; start <= head; start += span) {
-      const end = Math.min(start + span - 1, head);
-      const [moved, registered] = await Promise.all([
-        c.queryFilter(c.filters.HostChanged(undefined, undefined, this.host), start, end),
-        c.queryFilter(c.filters.ModelerRegistered(undefined, undefined, this.host), start, end),
-      ]);
-      for (const e of [...moved, ...registered]) challenges.add(e.args.challengeId);
-    }
+    const challenges = await this.market.challengesNaming(this.host!, { fromBlock: from, toBlock: head, maxRange: this.options.logRange });
     this.eventsBlock = head + 1;
     for (const challengeId of challenges) {
       let again = 0;

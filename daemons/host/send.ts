@@ -1,7 +1,7 @@
 import type { ContractTransactionResponse } from "ethers";
 import type { Market, OpenRequest } from "../../sdk/market";
 import { encodeText, type ErrorCode } from "../../sdk/text";
-import { RevertError, decodeError, decodeReason, toRevertError } from "../../sdk/errors";
+import { RevertError, batchReasons, decodeError, decodeReason, toRevertError } from "../../sdk/errors";
 import { rpcRetry } from "../common/act";
 import type { Logger } from "../common/logger";
 import type { RetryOptions } from "../common/retry";
@@ -147,7 +147,7 @@ export class Sender {
       });
     } catch (err) {
       if (isAbort(err) || !(err instanceof RevertError)) throw err;
-      const all = this.batchReasons(err);
+      const all = batchReasons(err);
       if (!all) {
         this.log.warn({ action: "answerBatch", status: "reverted", size: items.length, error: decodeError(err) }, "answerBatch: the pre-flight reverts; nothing sent");
         return [];
@@ -159,12 +159,6 @@ export class Sender {
       this.leftOut(item, decodeReason(reasons[i]), "pre-flight");
       return false;
     });
-  }
-
-  /** Every entry's reason, when `err` is MarketBatchAnsweredNothing. */
-  private batchReasons(err: RevertError): string[] | undefined {
-    if (err.errorName !== "MarketBatchAnsweredNothing" || !err.data) return undefined;
-    return [...this.market.contract.interface.parseError(err.data)!.args[0]].map(String);
   }
 
   private answers(items: Ready[]) {
@@ -227,7 +221,7 @@ export class Sender {
     } catch (err) {
       if (isAbort(err) || !(err instanceof RevertError)) throw err;
       // The chain moved since the pre-flight: the entries go back to the pool, or are done, as it says.
-      const reasons = single ? [err.data ?? "0x"] : this.batchReasons(err);
+      const reasons = single ? [err.data ?? "0x"] : batchReasons(err);
       if (reasons && reasons.every((x) => x !== "0x")) {
         items.forEach((item, i) => this.leftOut(item, decodeReason(reasons[i]), "pre-flight"));
       } else {
