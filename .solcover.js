@@ -4,7 +4,8 @@ module.exports = {
   skipFiles: ["mocks/"],
   istanbulReporter: ["html", "lcov", "text", "json-summary"],
   // Instrumented, a fuzz sequence takes about 12 s against the suite's budget of 5 s a sequence, so the
-  // fuzz suite would time out; the end-to-end tests and the scripts' tests run other processes or replay
-  // what the contract tests already cover. The contract tests cover every line and branch without them.
-  mocha: { grep: "InferenceMarket fuzz|^e2e:|^scripts/", invert: true },
+  // fuzz suite would time out; the end-to-end tests, the scripts' tests and the daemons' attack scenarios
+  // (hundreds of requests through real agents) run other processes or replay what the contract tests
+  // already cover. The contract tests cover every line and branch without them.
+  mocha: { grep: "InferenceMarket fuzz|^e2e:|^scripts/|^daemons: attacks", invert: true },
 };

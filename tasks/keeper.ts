@@ -31,7 +31,7 @@ marketTask("promote", "Promotes a challenge's Top-10 from a leaderboard (needs K
     }),
   );
 
-marketTask("evict", "Evicts listed modelers that answered too few of a finished epoch's requests; anyone may send it")
+marketTask("evict", "Evicts listed modelers that answered too few of a finished epoch's answered requests; anyone may send it")
   .addParam("challenge", "challenge id")
   .addOptionalParam("epoch", "the finished epoch judged (default: the previous epoch)")
   .addOptionalParam("index", "one position of the list that served the epoch (default: every modeler under the threshold)")

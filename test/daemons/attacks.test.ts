@@ -63,7 +63,9 @@ async function answersOf(sdk: Market, requestId: bigint) {
   return (await sdk.answersOf(requestId, 0)).map((a) => [a.modeler, decodeText(a.output)] as const);
 }
 
-describe("daemons: attacks on honest modelers", () => {
+describe("daemons: attacks on honest modelers", function () {
+  // Hundreds of requests through five real agents: a slow machine needs more than the suite's two minutes.
+  this.timeout(600_000);
   it("a week of requests that no model accepts is answered with error outputs and evicts nobody", async () => {
     const { market, listed, keeperDaemon, keeperLog, sdk, requestAll, mixed } = await loadFixture(attackFixture);
     const made = await requestAll(mixed());

@@ -92,7 +92,7 @@ describe("tasks: keeper", () => {
       await time.increaseTo(DATES.e2Start + TIME.sla);
       await expect(
         runTask("evict", { market: await market.getAddress(), challenge: "1", epoch: `${E1}`, index: "0" }),
-      ).to.be.rejectedWith(`MarketModelerMetThreshold(challengeId=1, modeler=${modelers[0].address}, points=1, requests=1)`);
+      ).to.be.rejectedWith(`MarketModelerMetThreshold(challengeId=1, modeler=${modelers[0].address}, points=1, answeredRequests=1)`);
     });
   });
 });
