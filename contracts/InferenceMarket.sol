@@ -14,7 +14,7 @@ import {Epochs} from "./libraries/Epochs.sol";
 import {Payouts} from "./libraries/Payouts.sol";
 
 /// @title InferenceMarket
-/// @notice One deployment serves many challenges. See IInferenceMarket and PROTOCOL.md for the rules.
+/// @notice One deployment serves many challenges. See IInferenceMarket and docs/PROTOCOL.md for the rules.
 /// @dev Storage is laid out for the answer path: an answer touches the request slot, one list entry and the
 /// modeler's slot (host, opt-in time and current points together); the first answer to a request also adds its
 /// fee to the epoch's figures. An epoch's total of points is summed once, when the epoch is finalized.
@@ -212,9 +212,10 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         Modeler storage m = _modelers[challengeId][msg.sender];
         if (m.host != address(0)) revert MarketModelerAlreadyRegistered(challengeId, msg.sender);
         m.host = host;
-        // An eviction (NEVER) or a re-listing (its list's first second) may already set a later opt-in.
-        if (m.optedInAt < block.timestamp) m.optedInAt = uint40(block.timestamp);
-        emit ModelerRegistered(challengeId, msg.sender, host, m.optedInAt);
+        // Only a registered modeler can be evicted, and only an eviction sets an opt-in ahead (NEVER, then a
+        // re-listing's first second): an unregistered modeler's opt-in is still zero.
+        m.optedInAt = uint40(block.timestamp);
+        emit ModelerRegistered(challengeId, msg.sender, host, block.timestamp);
     }
 
     /// @inheritdoc IInferenceMarket

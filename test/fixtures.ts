@@ -1,4 +1,4 @@
-import { ignition, ethers } from "hardhat";
+import { ignition, ethers, network } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse } from "ethers";
 import LocalMarketModule from "../ignition/modules/LocalMarket";
@@ -88,6 +88,29 @@ export async function requestOf(
     return { id: requestId, key, deadline, createdAt: deadline - TIME.sla };
   }
   throw new Error("no RequestMade event");
+}
+
+/**
+ * Mines the transactions that `sends` make, in the order they are sent, in one block (at `at` when given):
+ * what a front-run looks like. Automine is off meanwhile; each send should pass its own gasLimit, since
+ * estimates are made against the block before. Returns the mined receipts in the order sent.
+ */
+export async function inOneBlock(sends: (() => Promise<ContractTransactionResponse>)[], at?: bigint) {
+  const txs: ContractTransactionResponse[] = [];
+  await network.provider.send("evm_setAutomine", [false]);
+  try {
+    for (const send of sends) txs.push(await send());
+    await network.provider.send("evm_mine", at === undefined ? [] : [Number(at)]);
+  } finally {
+    await network.provider.send("evm_setAutomine", [true]);
+  }
+  const receipts = [];
+  for (const tx of txs) {
+    const receipt = await tx.provider.getTransactionReceipt(tx.hash);
+    if (!receipt) throw new Error(`transaction ${tx.hash} was not mined`);
+    receipts.push(receipt);
+  }
+  return receipts;
 }
 
 export { RequestStatus as Status } from "../sdk/market";

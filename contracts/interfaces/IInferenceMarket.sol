@@ -368,8 +368,9 @@ interface IInferenceMarket {
     // ------------------------------------------------------------------ modelers and hosts
 
     /// @notice Opts the caller in as a modeler of the challenge, answered for by `host`.
-    /// @dev Requires an existing challenge, a non-zero host, not registered yet. Requests made from now on are
-    /// open to it (an evicted modeler stays evicted until promoted again). Emits ModelerRegistered.
+    /// @dev Requires an existing challenge, a non-zero host, not registered yet (a modeler registers once; an
+    /// evicted one is registered already and waits for a promotion). Requests made from now on are open to it.
+    /// Emits ModelerRegistered.
     function register(uint256 challengeId, address host) external;
 
     /// @notice Changes the caller's host; from now on only the new host answers for it.

@@ -4,7 +4,7 @@ import { DEFAULT_TIME } from "../../sdk/time";
 
 /**
  * Adds the market on `token` to a module. Every setting is a parameter of that module; the defaults are
- * the production values of PROTOCOL.md (weekly epochs, Monday 23:59 UTC window, 600 s SLA, 85/5/5/5 split).
+ * the production values of docs/PROTOCOL.md (weekly epochs, Monday 23:59 UTC window, 600 s SLA, 85/5/5/5 split).
  */
 export function marketOn(m: IgnitionModuleBuilder, token: ArgumentType) {
   const admin = m.getParameter("admin", m.getAccount(0));

@@ -82,7 +82,7 @@ export function audit(r: Omit<DemoResult, "audit">, roles: { offline: string; sl
   const unanswered = ledger.requests.filter((q) => !answersOf.has(q.requestId));
   const paidIn = sum(ledger.requests.map((q) => q.fee));
 
-  // The epoch's split and rewards, by PROTOCOL.md's rules.
+  // The epoch's split and rewards, by docs/PROTOCOL.md's rules.
   const answers = ledger.answers.filter((a) => a.epoch === epoch);
   const settled = sum(answers.map((a) => a.settledFee));
   const shares = {

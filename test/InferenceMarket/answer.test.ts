@@ -40,15 +40,6 @@ async function openRequestFixture() {
   return { ...f, r, t, addrs: f.listed.map((m) => m.address) };
 }
 
-/** Three open requests by users[0..2] in E1; modelers[1] moved to hosts[0], which now hosts two modelers. */
-async function batchFixture() {
-  const f = await loadFixture(activeFixture);
-  await f.market.connect(f.modelers[1]).setHost(1, f.hosts[0].address);
-  const rs: Made[] = [];
-  for (let i = 0; i < 3; i++) rs.push(await makeRequest(f.market, f.users[i]));
-  return { ...f, rs, addrs: f.listed.map((m) => m.address) };
-}
-
 describe("InferenceMarket.answer", () => {
   describe("SLA deadline", () => {
     it("accepts answers at t+599 and t+600 and rejects one at t+601 with nothing changed", async () => {
@@ -99,7 +90,8 @@ describe("InferenceMarket.answer", () => {
       const fig = await market.epochFigures(1, E1);
       expect(fig.points).to.equal(0n);
       expect(fig.settledFees).to.equal(0n);
-      expect(fig.requests).to.equal(1n);
+      // A request nobody answered in time is not an answered request: it never counts toward eviction.
+      expect(fig.answeredRequests).to.equal(0n);
       expect(after.balance).to.equal(FEE);
     });
   });
@@ -127,7 +119,8 @@ describe("InferenceMarket.answer", () => {
       const fig = await market.epochFigures(1, E1);
       expect(fig.points).to.equal(2n);
       expect(fig.settledFees).to.equal(FEE);
-      expect(fig.requests).to.equal(1n);
+      // One request with two answers: answered once, counted once.
+      expect(fig.answeredRequests).to.equal(1n);
       expect(fig.pool + fig.creatorShare + fig.adminShare + fig.platformShare).to.equal(FEE);
       // Answers move no tokens: the fee stays escrowed until claims.
       expect(await token.balanceOf(await market.getAddress())).to.equal(marketBalance);
@@ -263,77 +256,6 @@ describe("InferenceMarket.answer", () => {
     });
   });
 
-  describe("answerBatch", () => {
-    it("applies every answer of a batch sent by one host for two modelers", async () => {
-      const { market, token, hosts, modelers, rs } = await loadFixture(batchFixture);
-      expect((await market.modelerInfo(1, modelers[1].address)).host).to.equal(hosts[0].address);
-      const batch = [
-        { requestId: rs[0].id, key: rs[0].key, index: 0n, output: out(0) },
-        { requestId: rs[0].id, key: rs[0].key, index: 1n, output: out(1) },
-        { requestId: rs[1].id, key: rs[1].key, index: 0n, output: out(2) },
-        { requestId: rs[2].id, key: rs[2].key, index: 1n, output: out(3) },
-      ];
-      const tx = await market.connect(hosts[0]).answerBatch(batch);
-      await expect(tx).to.emit(market, "RequestAnswered").withArgs(rs[0].id, 1n, modelers[0].address, E1, FEE, out(0));
-      await expect(tx).to.emit(market, "RequestAnswered").withArgs(rs[0].id, 1n, modelers[1].address, E1, 0n, out(1));
-      await expect(tx).to.emit(market, "RequestAnswered").withArgs(rs[1].id, 1n, modelers[0].address, E1, FEE, out(2));
-      await expect(tx).to.emit(market, "RequestAnswered").withArgs(rs[2].id, 1n, modelers[1].address, E1, FEE, out(3));
-      await expect(tx).to.changeTokenBalances(token, [market, hosts[0]], [0n, 0n]);
-      expect(await market.pointsOf(1, modelers[0].address, E1)).to.equal(2n);
-      expect(await market.pointsOf(1, modelers[1].address, E1)).to.equal(2n);
-      const fig = await market.epochFigures(1, E1);
-      expect(fig.points).to.equal(4n);
-      expect(fig.settledFees).to.equal(3n * FEE);
-      expect((await market.requestState(rs[0].id)).answeredMask).to.equal(0b11n);
-      expect((await market.requestState(rs[1].id)).answeredMask).to.equal(0b01n);
-      expect((await market.requestState(rs[2].id)).answeredMask).to.equal(0b10n);
-      // The former host of modelers[1] can no longer answer for it.
-      await expect(market.connect(hosts[1]).answer(rs[1].id, rs[1].key, 1, OUTPUT))
-        .to.be.revertedWithCustomError(market, "MarketNotHost")
-        .withArgs(modelers[1].address, hosts[1].address);
-    });
-
-    it("reverts MarketEmptyBatch on an empty batch", async () => {
-      const { market, token, hosts, rs, addrs } = await loadFixture(batchFixture);
-      const ids = rs.map((r) => r.id);
-      const before = await snapshot(market, token, addrs, ids);
-      await expect(market.connect(hosts[0]).answerBatch([])).to.be.revertedWithCustomError(market, "MarketEmptyBatch");
-      expect(await snapshot(market, token, addrs, ids)).to.deep.equal(before);
-    });
-
-    it("reverts entirely when one entry is bad, and nothing changes", async () => {
-      const { market, token, hosts, modelers, rs, addrs } = await loadFixture(batchFixture);
-      const ids = rs.map((r) => r.id);
-      const good = [
-        { requestId: rs[0].id, key: rs[0].key, index: 0n, output: out(0) },
-        { requestId: rs[1].id, key: rs[1].key, index: 1n, output: out(1) },
-      ];
-      const before = await snapshot(market, token, addrs, ids);
-      // A key with a wrong fee last.
-      await expect(
-        market
-          .connect(hosts[0])
-          .answerBatch([...good, { requestId: rs[2].id, key: { ...rs[2].key, fee: 1n }, index: 0n, output: out(2) }]),
-      )
-        .to.be.revertedWithCustomError(market, "MarketRequestKeyMismatch")
-        .withArgs(rs[2].id);
-      // An entry for a modeler this host does not host, in the middle.
-      await expect(
-        market
-          .connect(hosts[0])
-          .answerBatch([good[0], { requestId: rs[2].id, key: rs[2].key, index: 2n, output: out(2) }, good[1]]),
-      )
-        .to.be.revertedWithCustomError(market, "MarketNotHost")
-        .withArgs(modelers[2].address, hosts[0].address);
-      // The same answer twice.
-      await expect(market.connect(hosts[0]).answerBatch([good[0], good[1], good[0]]))
-        .to.be.revertedWithCustomError(market, "MarketAlreadyAnswered")
-        .withArgs(rs[0].id, modelers[0].address);
-      expect(await snapshot(market, token, addrs, ids)).to.deep.equal(before);
-      expect((await market.epochFigures(1, E1)).points).to.equal(0n);
-    });
-  });
-
   describe("points across epochs", () => {
     it("a late answer to a request of E1's last second counts in E1 after the modeler's first E2 answer", async () => {
       const { market, hosts, modelers, users } = await loadFixture(activeFixture);
@@ -351,6 +273,8 @@ describe("InferenceMarket.answer", () => {
         .withArgs(b.id, 1n, m0, E2, FEE, OUTPUT);
       expect(await market.pointsOf(1, m0, E1)).to.equal(1n);
       expect(await market.pointsOf(1, m0, E2)).to.equal(1n);
+      // The late request is not answered yet: E1 counts only request a as answered.
+      expect((await market.epochFigures(1, E1)).answeredRequests).to.equal(1n);
       // Then the late E1 request, still within its SLA (deadline Thursday 00:09:59).
       await time.setNextBlockTimestamp(DATES.e2Start + 20n);
       await expect(market.connect(hosts[0]).answer(late.id, late.key, 0, OUTPUT))
@@ -365,9 +289,10 @@ describe("InferenceMarket.answer", () => {
       expect(await market.pointsOf(1, m0, E2)).to.equal(2n);
 
       const e1 = await market.epochFigures(1, E1);
-      expect([e1.requests, e1.points, e1.settledFees]).to.deep.equal([2n, 2n, 2n * FEE]);
+      // The late request's answer, given in E2, counts it as answered in its own epoch E1.
+      expect([e1.answeredRequests, e1.points, e1.settledFees]).to.deep.equal([2n, 2n, 2n * FEE]);
       const e2 = await market.epochFigures(1, E2);
-      expect([e2.requests, e2.points, e2.settledFees]).to.deep.equal([2n, 2n, 2n * FEE]);
+      expect([e2.answeredRequests, e2.points, e2.settledFees]).to.deep.equal([2n, 2n, 2n * FEE]);
       // Other modelers are untouched.
       expect(await market.pointsOf(1, modelers[1].address, E1)).to.equal(0n);
       expect(await market.pointsOf(1, modelers[1].address, E2)).to.equal(0n);

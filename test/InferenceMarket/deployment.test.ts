@@ -5,7 +5,7 @@ import { deployFixture } from "../fixtures";
 import { DEFAULT_TIME } from "../../sdk/time";
 import type { InferenceMarket } from "../../typechain-types";
 
-/** The production settings of PROTOCOL.md, written out. */
+/** The production settings of docs/PROTOCOL.md, written out. */
 const SPEC = {
   epochLength: 604_800n,
   windowOffset: 431_940n, // Monday 23:59 UTC: 4 d 23 h 59 min after Thursday 00:00

@@ -35,7 +35,8 @@ function answerAs(f: F, host: number, req: Req, index: number) {
 }
 
 /**
- * E1 with 10 requests: A answers 5 (exactly half), B 4, C 0, D and E all 10. modelers[5] registers with
+ * E1 with 10 requests, all answered (D and E answer each one), so 10 answered requests: A answers 5 (exactly
+ * half), B 4, C 0, D and E all 10. modelers[5] registers with
  * hosts[5] but is on no list.
  */
 async function evictFixture() {
@@ -137,12 +138,12 @@ describe("InferenceMarket evict", function () {
     });
   });
 
-  describe("evict: the threshold (fewer than half of the epoch's requests)", function () {
+  describe("evict: the threshold (fewer than half of the epoch's answered requests)", function () {
     it("answering exactly half (5 of 10) is not evictable: MarketModelerMetThreshold", async function () {
       const f = await loadFixture(evictFixture);
       await time.increaseTo(EVICTION.e1Opens);
       expect(await f.market.pointsOf(1, f.A.address, E1)).to.equal(5);
-      expect((await f.market.epochFigures(1, E1)).requests).to.equal(10);
+      expect((await f.market.epochFigures(1, E1)).answeredRequests).to.equal(10);
       const before = await snapshot(f);
       await expect(f.market.connect(f.stranger).evict(1, E1, 1, 0))
         .to.be.revertedWithCustomError(f.market, "MarketModelerMetThreshold")
@@ -153,7 +154,7 @@ describe("InferenceMarket evict", function () {
       expect(await snapshot(f)).to.deep.equal(before);
     });
 
-    it("4 of 10 and 0 of 10 are evictable: ModelerEvicted with points and requests, modelerInfo.evicted", async function () {
+    it("4 of 10 and 0 of 10 are evictable: ModelerEvicted with points and answered requests, modelerInfo.evicted", async function () {
       const f = await loadFixture(evictFixture);
       await time.increaseTo(EVICTION.e1Opens);
       const hostsBefore = await Promise.all([f.B, f.C].map(async (m) => (await f.market.modelerInfo(1, m.address)).host));
@@ -177,7 +178,7 @@ describe("InferenceMarket evict", function () {
     it("with 0 requests in the epoch nobody is evictable (MarketModelerMetThreshold with 0, 0)", async function () {
       const f = await loadFixture(quietFixture);
       await time.increaseTo(EVICTION.e1Opens);
-      expect((await f.market.epochFigures(1, E1)).requests).to.equal(0);
+      expect((await f.market.epochFigures(1, E1)).answeredRequests).to.equal(0);
       const before = await snapshot(f);
       for (const [i, m] of f.listed.entries()) {
         await expect(f.market.connect(f.stranger).evict(1, E1, 1, i))
@@ -387,13 +388,14 @@ describe("InferenceMarket evict", function () {
       expect(info.evicted).to.equal(false);
       expect(info.optedInAt).to.equal(DATES.e3Start);
       const before = await snapshot(f);
+      // The error carries the judged epoch's first second: E1 starts on Thu 2026-11-26.
       await expect(f.market.connect(f.stranger).evict(1, E1, 1, 1))
         .to.be.revertedWithCustomError(f.market, "MarketModelerOptedInLater")
-        .withArgs(1, f.B.address, DATES.e3Start, DATES.e2Start);
+        .withArgs(1, f.B.address, DATES.e3Start, DATES.e1Start);
       expect(await snapshot(f)).to.deep.equal(before);
     });
 
-    it("the epoch it spent evicted cannot evict it either (its opt-in starts exactly at that epoch's end)", async function () {
+    it("the epoch it spent evicted cannot evict it either (its opt-in starts at that epoch's end, after its first second)", async function () {
       const f = await loadFixture(relistedFixture);
       // E2 has requests that B, evicted, could not answer; A answers them.
       await time.setNextBlockTimestamp(E2_WINDOW + 60n);
@@ -402,7 +404,7 @@ describe("InferenceMarket evict", function () {
       await time.setNextBlockTimestamp(EVICTION.e2Opens);
       await expect(f.market.connect(f.stranger).evict(1, E2, 1, 1))
         .to.be.revertedWithCustomError(f.market, "MarketModelerOptedInLater")
-        .withArgs(1, f.B.address, DATES.e3Start, DATES.e3Start);
+        .withArgs(1, f.B.address, DATES.e3Start, DATES.e2Start);
       // C, never re-listed and silent in E2, is still evictable for E2.
       await expect(f.market.connect(f.stranger).evict(1, E2, 1, 2))
         .to.emit(f.market, "ModelerEvicted")

@@ -26,12 +26,13 @@ const INPUT = ethers.hexlify(ethers.toUtf8Bytes("0x5a52e96bacdabb82fd05763e25335
 const OUTPUT = ethers.hexlify(ethers.toUtf8Bytes("score:712"));
 
 /*
- * e1Fixture: seven requests, all answered: settled 7 * 19 = 133, shares 6, pool 115; points A 7, B 4, C 2,
- * D 1, X 0 of 14: rewards 805/14, 460/14, 230/14, 115/14 floor to 57, 32, 16, 8 = 113, dust 2.
+ * e1Fixture: seven requests, all answered (7 answered requests): settled 7 * 19 = 133, shares 6, pool 115;
+ * points A 7, B 4, C 2, D 1, X 0 of 14: rewards 805/14, 460/14, 230/14, 115/14 floor to 57, 32, 16, 8 = 113,
+ * dust 2.
  */
 const E1_FIGURES = {
   settledFees: 133n,
-  requests: 7n,
+  answeredRequests: 7n,
   points: 14n,
   pool: 115n,
   creatorShare: 6n,
@@ -44,12 +45,13 @@ const E1_REWARDS = [57n, 32n, 16n, 8n, 0n];
 
 /*
  * crossingFixture adds r8, made in E1's last second and answered in E2 by A, B and C: E1 then has 8
- * requests, settled 152, shares 7, pool 131; points A 8, B 5, C 3, D 1 of 17: rewards 1048/17, 655/17,
- * 393/17, 131/17 floor to 61, 38, 23, 7 = 129, dust 2.
+ * answered requests (r8 counts in its own epoch though answered in E2), settled 152, shares 7, pool 131;
+ * points A 8, B 5, C 3, D 1 of 17: rewards 1048/17, 655/17, 393/17, 131/17 floor to 61, 38, 23, 7 = 129,
+ * dust 2.
  */
 const E1X_FIGURES = {
   settledFees: 152n,
-  requests: 8n,
+  answeredRequests: 8n,
   points: 17n,
   pool: 131n,
   creatorShare: 7n,
@@ -121,7 +123,7 @@ async function expectFigures(f: F, epoch: bigint, expected: Figures, finalized: 
   const fig = await f.market.epochFigures(1, epoch);
   expect({
     settledFees: fig.settledFees,
-    requests: fig.requests,
+    answeredRequests: fig.answeredRequests,
     points: fig.points,
     pool: fig.pool,
     creatorShare: fig.creatorShare,
@@ -263,7 +265,7 @@ describe("InferenceMarket finalize", function () {
     const f = await loadFixture(listFixture);
     const none = {
       settledFees: 0n,
-      requests: 0n,
+      answeredRequests: 0n,
       points: 0n,
       pool: 0n,
       creatorShare: 0n,
@@ -294,9 +296,10 @@ describe("InferenceMarket finalize", function () {
     const r = await makeRequest(f, 0);
     await time.setNextBlockTimestamp(r.deadline + 1n);
     await f.market.connect(f.stranger).refund(r.id, r.key);
+    // The refunded request was never answered: it does not count as an answered request.
     const refunded = {
       settledFees: 0n,
-      requests: 1n,
+      answeredRequests: 0n,
       points: 0n,
       pool: 0n,
       creatorShare: 0n,
@@ -336,7 +339,7 @@ describe("InferenceMarket finalize", function () {
     expect((await claimables(f, E1)).rewards).to.deep.equal(E1X_REWARDS);
     // E2 holds q0 only: its fee, D's and A's answers; it is not final yet.
     const e2 = await f.market.epochFigures(1, E2);
-    const e2Now = [e2.requests, e2.settledFees, e2.points, e2.listId, e2.finalized];
+    const e2Now = [e2.answeredRequests, e2.settledFees, e2.points, e2.listId, e2.finalized];
     expect(e2Now).to.deep.equal([1n, FEE, 2n, 1n, false]);
 
     // From the final time on, no answer to an E1 request can land.
@@ -350,7 +353,7 @@ describe("InferenceMarket finalize", function () {
   it("counts an evicted modeler's points from before its eviction and a never-registered one as 0; all paid to 0", async function () {
     const f = await loadFixture(crossingFixture);
     const market = await f.market.getAddress();
-    // D answered 1 of E1's 8 requests: evicted as soon as E1 is final, after its answer to q0 in E2.
+    // D answered 1 of E1's 8 answered requests: evicted as soon as E1 is final, after its answer to q0 in E2.
     await time.setNextBlockTimestamp(FINAL.e1);
     await expect(f.market.connect(f.stranger).evict(1, E1, 1, 3))
       .to.emit(f.market, "ModelerEvicted")
@@ -363,8 +366,8 @@ describe("InferenceMarket finalize", function () {
       .to.be.revertedWithCustomError(f.market, "MarketModelerEvicted")
       .withArgs(1, f.D.address);
     await expect(answerAs(f, 4, q1))
-      .to.be.revertedWithCustomError(f.market, "MarketNotHost")
-      .withArgs(f.X.address, f.hosts[4].address);
+      .to.be.revertedWithCustomError(f.market, "MarketModelerNotRegistered")
+      .withArgs(1, f.X.address);
 
     /*
      * E2: q0 and q1, settled 38, shares 1, pool 35; points A 2, B 1, D 1 of 4: rewards 70/4, 35/4, 35/4
@@ -372,7 +375,7 @@ describe("InferenceMarket finalize", function () {
      */
     const e2Figures = {
       settledFees: 38n,
-      requests: 2n,
+      answeredRequests: 2n,
       points: 4n,
       pool: 35n,
       creatorShare: 1n,

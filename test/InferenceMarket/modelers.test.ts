@@ -292,11 +292,11 @@ describe("InferenceMarket modelers", () => {
       rs.push(await request(market, users[0], DATES.e1Start + 3_600n));
       rs.push(await request(market, users[1]));
       for (const r of rs) for (let i = 0; i < 5; i++) await market.connect(hosts[i]).answer(r.id, r.key, i, OUTPUT);
-      // nobody can answer for it: it has no host
+      // nobody can answer for it: it has not registered, so it has no host
       for (const caller of [lateHost, late, stranger]) {
         await expect(market.connect(caller).answer(rs[0].id, rs[0].key, 5, OUTPUT))
-          .to.be.revertedWithCustomError(market, "MarketNotHost")
-          .withArgs(late.address, caller.address);
+          .to.be.revertedWithCustomError(market, "MarketModelerNotRegistered")
+          .withArgs(1n, late.address);
       }
       await time.increaseTo(DATES.e1ClaimsOpen);
 

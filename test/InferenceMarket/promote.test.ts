@@ -368,7 +368,9 @@ describe("InferenceMarket.promote", () => {
       expect(r.createdAt).to.equal(AT.e1Start);
       expect(await market.activeListId(1)).to.equal(1n);
       expect(await token.balanceOf(users[0].address)).to.equal(before.balances[1] - FEE);
-      expect((await market.epochFigures(1, E1)).requests).to.equal(1n);
+      // The request is recorded on list 1 in E1; unanswered, it is not an answered request.
+      const figures = await market.epochFigures(1, E1);
+      expect([figures.listId, figures.answeredRequests]).to.deep.equal([1n, 0n]);
     });
 
     it("list 2, promoted in E1's window, serves from Thursday 2026-12-03 00:00:00; list 1 until Wednesday 23:59:59", async () => {

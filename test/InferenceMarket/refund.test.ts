@@ -183,23 +183,27 @@ describe("InferenceMarket.refund", () => {
   });
 
   describe("refunds and the epoch's figures", () => {
-    it("leave settledFees unchanged and keep counting the refunded request", async () => {
+    it("leave settledFees unchanged and never count the refunded request as answered", async () => {
       const { market, users, hosts, stranger, r, r2, t } = await loadFixture(twoRequestsFixture);
       // Request 2 answered, request 1 left to expire.
       await time.setNextBlockTimestamp(t + 100n);
       await market.connect(hosts[1]).answer(r2.id, r2.key, 1, OUTPUT);
       const before = await market.epochFigures(1, E1);
-      expect(before.requests).to.equal(2n);
+      // Two requests made, one answered: only the answered one is counted.
+      expect(before.answeredRequests).to.equal(1n);
       expect(before.settledFees).to.equal(FEE);
       expect(before.points).to.equal(1n);
+      expect(before.listId).to.equal(1n);
       await time.setNextBlockTimestamp(t + 601n);
       await market.connect(stranger).refund(r.id, r.key);
       const after = await market.epochFigures(1, E1);
       expect([...after]).to.deep.equal([...before]);
-      // A later request keeps counting on top of the refunded one.
-      await market.connect(users[2]).request(1, FEE, INPUT);
-      expect((await market.epochFigures(1, E1)).requests).to.equal(3n);
-      expect((await market.epochFigures(1, E1)).settledFees).to.equal(FEE);
+      // A later request counts only once it is answered.
+      const r3 = await requestOf(market, await market.connect(users[2]).request(1, FEE, INPUT));
+      expect((await market.epochFigures(1, E1)).answeredRequests).to.equal(1n);
+      await market.connect(hosts[0]).answer(r3.id, r3.key, 0, OUTPUT);
+      expect((await market.epochFigures(1, E1)).answeredRequests).to.equal(2n);
+      expect((await market.epochFigures(1, E1)).settledFees).to.equal(2n * FEE);
     });
   });
 });

@@ -116,17 +116,20 @@ describe("InferenceMarket.request", () => {
       expect((await market.requestState(0)).status).to.equal(BigInt(Status.None));
     });
 
-    it("counts each request in the epoch's figures without settling anything", async () => {
+    it("records the serving list in the epoch's figures, settles nothing and counts no answered request", async () => {
       const { market, users } = await loadFixture(activeFixture);
       for (let i = 0; i < 3; i++) {
         await market.connect(users[i % 2]).request(1, FEE, INPUT);
         const fig = await market.epochFigures(1, E1);
-        expect(fig.requests).to.equal(BigInt(i + 1));
+        expect(fig.listId).to.equal(1n);
+        // Only a request with an answer in time is an answered request (the eviction base).
+        expect(fig.answeredRequests).to.equal(0n);
         expect(fig.settledFees).to.equal(0n);
         expect(fig.points).to.equal(0n);
         expect(fig.pool).to.equal(0n);
       }
-      expect((await market.epochFigures(1, E2)).requests).to.equal(0n);
+      const e2 = await market.epochFigures(1, E2);
+      expect([e2.listId, e2.answeredRequests]).to.deep.equal([0n, 0n]);
     });
 
     it("accepts a maxFee exactly equal to the fee and charges the fee, not maxFee", async () => {
@@ -161,7 +164,8 @@ describe("InferenceMarket.request", () => {
       expect(await token.allowance(fresh.address, marketAddress)).to.equal(maxFee - FEE);
       expect(await token.nonces(fresh.address)).to.equal(1n);
       expect(await market.requestCount()).to.equal(1n);
-      expect((await market.epochFigures(1, E1)).requests).to.equal(1n);
+      const fig = await market.epochFigures(1, E1);
+      expect([fig.listId, fig.answeredRequests, fig.settledFees]).to.deep.equal([1n, 0n, 0n]);
     });
 
     it("still succeeds when the permit was front-run with token.permit", async () => {
@@ -270,13 +274,13 @@ describe("InferenceMarket.request", () => {
         .to.be.revertedWithCustomError(market, "MarketNoActiveList")
         .withArgs(2n, E1);
       expect(await snapshot(market, token, [users[0].address])).to.deep.equal(before);
-      expect((await market.epochFigures(2, E1)).requests).to.equal(0n);
+      expect((await market.epochFigures(2, E1)).listId).to.equal(0n);
       await time.setNextBlockTimestamp(DATES.e2Start);
       await expect(market.connect(users[0]).request(2, FEE, INPUT))
         .to.emit(market, "RequestMade")
         .withArgs(1n, 2n, users[0].address, 1n, FEE, DATES.e2Start + 600n, INPUT);
-      expect((await market.epochFigures(2, E2)).requests).to.equal(1n);
-      expect((await market.epochFigures(2, E1)).requests).to.equal(0n);
+      expect((await market.epochFigures(2, E2)).listId).to.equal(1n);
+      expect((await market.epochFigures(2, E1)).listId).to.equal(0n);
     });
 
     it("reverts with ERC20InsufficientAllowance when the allowance is short, and changes nothing", async () => {
@@ -305,8 +309,8 @@ describe("InferenceMarket.request", () => {
       await time.setNextBlockTimestamp(DATES.e1Last);
       const r = await requestOf(market, await market.connect(users[0]).request(1, FEE, INPUT));
       expect(r.deadline).to.equal(DATES.e1Last + 600n);
-      expect((await market.epochFigures(1, E1)).requests).to.equal(1n);
-      expect((await market.epochFigures(1, E2)).requests).to.equal(0n);
+      expect((await market.epochFigures(1, E1)).listId).to.equal(1n);
+      expect((await market.epochFigures(1, E2)).listId).to.equal(0n);
 
       const answeredAt = utc("2026-12-03T00:05:00Z");
       expect(await market.epochAt(answeredAt)).to.equal(E2);
@@ -322,10 +326,13 @@ describe("InferenceMarket.request", () => {
       const e1 = await market.epochFigures(1, E1);
       expect(e1.points).to.equal(2n);
       expect(e1.settledFees).to.equal(FEE);
+      // Answered on Thursday, counted as answered in its own epoch.
+      expect(e1.answeredRequests).to.equal(1n);
       const e2 = await market.epochFigures(1, E2);
       expect(e2.points).to.equal(0n);
       expect(e2.settledFees).to.equal(0n);
-      expect(e2.requests).to.equal(0n);
+      expect(e2.answeredRequests).to.equal(0n);
+      expect(e2.listId).to.equal(0n);
     });
 
     it("a request at Thursday 00:00:00 counts in E2", async () => {
@@ -333,8 +340,8 @@ describe("InferenceMarket.request", () => {
       await time.setNextBlockTimestamp(DATES.e2Start);
       const r = await requestOf(market, await market.connect(users[0]).request(1, FEE, INPUT));
       expect(r.createdAt).to.equal(DATES.e2Start);
-      expect((await market.epochFigures(1, E2)).requests).to.equal(1n);
-      expect((await market.epochFigures(1, E1)).requests).to.equal(0n);
+      expect((await market.epochFigures(1, E2)).listId).to.equal(1n);
+      expect((await market.epochFigures(1, E1)).listId).to.equal(0n);
       await expect(market.connect(hosts[0]).answer(r.id, r.key, 0, OUTPUT))
         .to.emit(market, "RequestAnswered")
         .withArgs(r.id, 1n, modelers[0].address, E2, FEE, OUTPUT);
@@ -342,6 +349,8 @@ describe("InferenceMarket.request", () => {
       expect(await market.pointsOf(1, modelers[0].address, E1)).to.equal(0n);
       expect((await market.epochFigures(1, E2)).settledFees).to.equal(FEE);
       expect((await market.epochFigures(1, E1)).settledFees).to.equal(0n);
+      expect((await market.epochFigures(1, E2)).answeredRequests).to.equal(1n);
+      expect((await market.epochFigures(1, E1)).answeredRequests).to.equal(0n);
     });
   });
 });

@@ -430,9 +430,10 @@ describe("InferenceMarket pausing", () => {
       const [r] = f.rs;
       await f.market.connect(f.hosts[0]).answer(r.id, r.key, 0, OUTPUT);
       await time.setNextBlockTimestamp(DATES.e2Start + TIME.sla);
+      // Of E1's three requests only r was answered: the eviction base is 1.
       await expect(f.market.connect(f.stranger).evict(1, E1, 1, 4))
         .to.emit(f.market, "ModelerEvicted")
-        .withArgs(1n, f.modelers[4].address, E1, 0n, 3n);
+        .withArgs(1n, f.modelers[4].address, E1, 0n, 1n);
       expect((await f.market.modelerInfo(1, f.modelers[4].address)).evicted).to.equal(true);
       await stillPaused(f);
     });

@@ -47,6 +47,8 @@ interface ModelRequest {
 
 interface ModelEpoch {
   requests: bigint;
+  /** Requests with at least one answer in time: the eviction base. */
+  answered: bigint;
   listId: bigint;
   settled: bigint;
   points: Map<string, bigint>;
@@ -72,6 +74,7 @@ class Model {
     if (!m) {
       m = {
         requests: 0n,
+        answered: 0n,
         listId: 0n,
         settled: 0n,
         points: new Map(),
@@ -100,6 +103,7 @@ class Model {
     const e = this.epoch(r.epoch);
     const settles = r.answeredBy.size === 0 ? r.fee : 0n;
     e.settled += settles;
+    if (r.answeredBy.size === 0) e.answered += 1n;
     r.answeredBy.add(modeler);
     e.points.set(modeler, (e.points.get(modeler) ?? 0n) + 1n);
     e.totalPoints += 1n;
@@ -340,7 +344,7 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
     for (const e of EPOCHS) {
       const m = model.epoch(e);
       const figures = await f.market.epochFigures(1, e);
-      expect(figures.requests, `${label}: requests of ${e}`).to.equal(m.requests);
+      expect(figures.answeredRequests, `${label}: answered requests of ${e}`).to.equal(m.answered);
       expect(figures.settledFees, `${label}: settled fees of ${e}`).to.equal(m.settled);
       expect(figures.points, `${label}: points of ${e}`).to.equal(m.totalPoints);
       expect(figures.pool, `${label}: pool of ${e}`).to.equal(model.pool(e));
@@ -432,6 +436,7 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
 
     expect(model.points(E1, M4.address)).to.equal(0);
     expect(model.epoch(E1).requests).to.equal(6n);
+    expect(model.epoch(E1).answered).to.equal(5n); // r3, refunded, never counts
   });
 
   it("checkpoint after E1: balance = escrow + unclaimed pools + unclaimed shares, figures match", async function () {
@@ -513,6 +518,7 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
     const e2 = model.epoch(E2);
     expect(e2.settled).to.equal(FEE + 4n * FEE2); // r7 at the old fee, r8, r10, r11, r12 at the new one
     expect(e2.requests).to.equal(6n);
+    expect(e2.answered).to.equal(5n); // r9, left expired, does not count
     expect(e2.totalPoints).to.equal(13n); // M0 3, M1 4, M3 2, M5 3, M6 1
     // Pool 5_047_530_830_197_530_830 over 3, 4, 2, 3, 1 of 13 floors to rewards 4 units short of it.
     expect(model.dust(E2)).to.equal(4n);
@@ -557,6 +563,7 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
     const e3 = model.epoch(E3);
     expect(e3.settled).to.equal(2n * FEE2);
     expect(e3.requests).to.equal(3n);
+    expect(e3.answered).to.equal(2n); // r14 refunded
     // Pool 2_098_765_415_098_765_415 in thirds (M0, M5, M1): 2 units of dust.
     expect(model.dust(E3)).to.equal(2n);
     await checkpoint("after E3");

@@ -16,7 +16,7 @@ import { feeShare, poolOf, rewardOf, INPUT, Kind, OUTPUT } from "./markets";
  *   - the claimed-epochs bitmap (256 epochs a word): fifty epochs across a word boundary in one claim.
  * The others cannot be reached, by a test or by anyone:
  *   - _requestCount and _challengeCount (uint64): 2^64 transactions;
- *   - Tally.requests and Tally.points (uint40), Modeler.points (uint32): a challenge's epoch would need 2^32
+ *   - Tally.answered and Tally.points (uint40), Modeler.points (uint32): a challenge's epoch would need 2^32
  *     requests (~4 * 10^14 gas at ~100k gas each), hundreds of times what Ethereum mainnet offers in a week;
  *     and the counters are checked, so an overflow would revert the answer (the fee stays refundable), never wrap;
  *   - Tally.settledFees (uint128): 2^32 requests at the largest fee in one epoch, same bound;

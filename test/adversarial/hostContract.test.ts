@@ -74,17 +74,36 @@ describe("adversarial: a host that is a contract", () => {
     const { market, token, host, hostAddress, modelers, hosts, rs } = await withRequests();
     const ids = rs.map((r) => r.id);
     const before = await stateOf(market, token, [hostAddress], ids);
+    const notHost = market.interface.encodeErrorResult("MarketNotHost", [modelers[1].address, hostAddress]);
     await expect(host.connect(hosts[0]).answer(rs[0].id, rs[0].key, 1, OUTPUT))
       .to.be.revertedWithCustomError(market, "MarketNotHost")
       .withArgs(modelers[1].address, hostAddress);
+    // A batch of such entries only lands nothing and reverts with every reason.
+    const foreign = [
+      { requestId: rs[0].id, key: rs[0].key, index: 1, output: OUTPUT },
+      { requestId: rs[1].id, key: rs[1].key, index: 1, output: OUTPUT },
+    ];
+    await expect(host.connect(hosts[0]).answerBatch(foreign))
+      .to.be.revertedWithCustomError(market, "MarketBatchAnsweredNothing")
+      .withArgs([notHost, notHost]);
+    expect(await stateOf(market, token, [hostAddress], ids)).to.deep.equal(before);
+
+    // Mixed with its own modeler's entries, the foreign entry is skipped and reported; the others land.
     const batch = [
       { requestId: rs[0].id, key: rs[0].key, index: 0, output: OUTPUT },
       { requestId: rs[1].id, key: rs[1].key, index: 1, output: OUTPUT },
+      { requestId: rs[2].id, key: rs[2].key, index: 0, output: OUTPUT },
     ];
-    await expect(host.connect(hosts[0]).answerBatch(batch))
-      .to.be.revertedWithCustomError(market, "MarketNotHost")
-      .withArgs(modelers[1].address, hostAddress);
-    expect(await stateOf(market, token, [hostAddress], ids)).to.deep.equal(before);
+    const tx = await host.connect(hosts[0]).answerBatch(batch);
+    await expect(tx).to.emit(market, "AnswerSkipped").withArgs(rs[1].id, 1n, notHost);
+    await expect(tx).to.emit(market, "RequestAnswered").withArgs(rs[0].id, 1n, modelers[0].address, E1, FEE, OUTPUT);
+    await expect(tx).to.emit(market, "RequestAnswered").withArgs(rs[2].id, 1n, modelers[0].address, E1, FEE, OUTPUT);
+    expect(await market.pointsOf(1, modelers[0].address, E1)).to.equal(2n);
+    expect(await market.pointsOf(1, modelers[1].address, E1)).to.equal(0n);
+    expect((await market.requestState(rs[1].id)).answeredMask).to.equal(0n);
+    const figures = await market.epochFigures(1, E1);
+    expect([figures.answeredRequests, figures.settledFees]).to.deep.equal([2n, 2n * FEE]);
+    expect(await token.balanceOf(hostAddress)).to.equal(0n);
   });
 
   it("answers only for its operator, and the operator cannot answer around it", async () => {

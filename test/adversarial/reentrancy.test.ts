@@ -207,7 +207,9 @@ describe("adversarial: a fee token that re-enters the market", () => {
       await expect(tx).to.emit(f.market, "RequestMade");
       await expect(tx).to.changeTokenBalances(f.token, [f.users[4], f.marketAddress], [-FEE, FEE]);
       const after = await f.market.epochFigures(1, E2);
-      expect(after.requests).to.equal(before.requests + 1n);
+      // r4 got its first answer: one more answered request. The new request, unanswered, does not count.
+      expect(after.answeredRequests).to.equal(before.answeredRequests + 1n);
+      expect(after.listId).to.equal(1n);
       expect(after.settledFees).to.equal(before.settledFees + FEE);
       expect(after.points).to.equal(before.points + 1n);
       expect(await f.market.pointsOf(1, f.modelers[2].address, E2)).to.equal(1n);
