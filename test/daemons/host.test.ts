@@ -62,6 +62,21 @@ async function answerTimes(market: InferenceMarket) {
 }
 
 /** `model` with the `requestId/input` of each preprocess call recorded. */
+/** The credit score, with `change` landing on chain while the model runs on the first request it sees. */
+function runningFirst(change: () => Promise<void>): Model {
+  let done = false;
+  return {
+    ...creditScore,
+    preprocess: async (input, ctx) => {
+      if (!done) {
+        done = true;
+        await change();
+      }
+      return creditScore.preprocess(input, ctx);
+    },
+  };
+}
+
 function counting(model: Model) {
   const calls: string[] = [];
   const wrapped: Model = { ...model, preprocess: (input, ctx) => (calls.push(`${ctx.requestId}/${input}`), model.preprocess(input, ctx)) };
@@ -324,17 +339,9 @@ describe("daemons/host", () => {
       const { market, modelers, hosts, listed, agentWith, ask } = await loadFixture(hostFixture);
       const r = await ask();
       // While the model runs, listed[1] moves to another host.
-      let moved = false;
-      const model: Model = {
-        ...creditScore,
-        preprocess: async (input, ctx) => {
-          if (!moved) {
-            moved = true;
-            await (await market.connect(modelers[1]).setHost(1, hosts[1].address)).wait();
-          }
-          return creditScore.preprocess(input, ctx);
-        },
-      };
+      const model = runningFirst(async () => {
+        await (await market.connect(modelers[1]).setHost(1, hosts[1].address)).wait();
+      });
       const { agent, of } = agentWith({ model });
       const report = await agent.tick();
       expect(report.answered).to.deep.equal([`${r.id}/0`]);
@@ -351,17 +358,9 @@ describe("daemons/host", () => {
     it("sends nothing when every entry of a batch is invalid (MarketBatchAnsweredNothing)", async () => {
       const { market, modelers, hosts, agentWith, ask } = await loadFixture(hostFixture);
       const r = await ask();
-      let moved = false;
-      const model: Model = {
-        ...creditScore,
-        preprocess: async (input, ctx) => {
-          if (!moved) {
-            moved = true;
-            for (const m of [modelers[0], modelers[1]]) await (await market.connect(m).setHost(1, hosts[1].address)).wait();
-          }
-          return creditScore.preprocess(input, ctx);
-        },
-      };
+      const model = runningFirst(async () => {
+        for (const m of [modelers[0], modelers[1]]) await (await market.connect(m).setHost(1, hosts[1].address)).wait();
+      });
       const { agent, of } = agentWith({ model });
       const blocks = await ethers.provider.getBlockNumber();
       const report = await agent.tick();
