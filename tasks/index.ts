@@ -5,3 +5,4 @@ import "./host";
 import "./user";
 import "./keeper";
 import "./status";
+import "./faucet";

@@ -196,3 +196,13 @@ export async function epochsToClaim(ctx: Ctx, challengeId: bigint, who: string, 
   const owed = await ctx.market.claimable(challengeId, who, recent);
   return owed.filter((c) => c.open && c.amount > 0n).map((c) => c.epoch);
 }
+
+/** The chain id of Hardhat's networks and anvil: the only chains where test levers (minting, balances, time) exist. */
+export const LOCAL_CHAIN_ID = 31337n;
+
+/** Refuses a task meant for a local chain anywhere else. */
+export function checkLocalChain(chainId: bigint, network: string, task: string): void {
+  if (chainId !== LOCAL_CHAIN_ID) {
+    throw new UsageError(`${task} works only on a local chain (chain id ${LOCAL_CHAIN_ID}); network ${network} is chain ${chainId}`);
+  }
+}
