@@ -6,3 +6,4 @@ import "./user";
 import "./keeper";
 import "./status";
 import "./faucet";
+import "./time";
