@@ -1,4 +1,4 @@
-import { action, epochsToClaim, marketTask, parseAddress, parseId, type CommonArgs } from "./lib/cli";
+import { action, epochsToClaim, marketTask, owedNotOpen, parseAddress, parseId, UsageError, type CommonArgs } from "./lib/cli";
 
 marketTask("register", "Opts the signer in as a modeler of a challenge, answered for by a host")
   .addParam("challenge", "challenge id")
@@ -45,7 +45,10 @@ marketTask("claim", "Pays a modeler its rewards of finished epochs; anyone may s
       const modeler = args.modeler ? parseAddress(args.modeler, "--modeler") : ctx.signer.address;
       const epochs = await epochsToClaim(ctx, challengeId, modeler, args.epochs);
       if (epochs.length === 0) {
-        return { data: { challengeId, modeler, epochs, amount: 0n }, lines: [`modeler ${modeler}: nothing to claim`] };
+        // "Nothing owed" is said, with exit 0, only when it is true.
+        const waiting = await owedNotOpen(ctx, challengeId, modeler);
+        if (waiting.length > 0) throw new UsageError(`modeler ${modeler}: nothing claimable yet: owed ${waiting.join("; ")}`);
+        return { data: { challengeId, modeler, epochs, amount: 0n }, lines: [`modeler ${modeler}: nothing owed`] };
       }
       const { amount, txHash } = await ctx.market.claimRewards(challengeId, modeler, epochs);
       return {

@@ -1,4 +1,4 @@
-import { action, epochsToClaim, marketTask, parseAddress, parseAmount, parseId, UsageError, type CommonArgs } from "./lib/cli";
+import { action, epochsToClaim, marketTask, owedNotOpen, parseAddress, parseAmount, parseId, UsageError, type CommonArgs } from "./lib/cli";
 
 marketTask("challenge:create", "Creates a challenge (needs CHALLENGE_MANAGER_ROLE)")
   .addParam("fee", "fee per request in token units, e.g. 1.5")
@@ -46,16 +46,22 @@ marketTask("claim:fees", "Pays the creator, admin or platform share of finished 
       if (kinds.length === 0) throw new UsageError(`--kind must be creator, admin, platform or all, got "${args.kind}"`);
       const claims = [];
       const lines: string[] = [];
+      const notYet: string[] = [];
       for (const kind of kinds) {
         const epochs = await epochsToClaim(ctx, challengeId, kind, args.epochs);
         if (epochs.length === 0) {
-          lines.push(`${kind}: nothing to claim`);
+          const waiting = await owedNotOpen(ctx, challengeId, kind);
+          if (waiting.length > 0) notYet.push(`${kind}: nothing claimable yet: owed ${waiting.join("; ")}`);
+          else lines.push(`${kind}: nothing owed`);
           continue;
         }
         const { amount, txHash } = await ctx.market.claimFees(challengeId, kind, epochs);
         claims.push({ kind, epochs, amount, txHash });
         lines.push(`${kind}: paid ${ctx.amount(amount)} for epochs ${epochs.join(", ")} (tx ${txHash})`);
       }
+      // "Nothing owed" is said, with exit 0, only when it is true: a share owed but not open yet fails the task.
+      if (claims.length === 0 && notYet.length > 0) throw new UsageError([...notYet, ...lines].join("\n"));
+      lines.push(...notYet);
       return { data: { challengeId, claims }, lines };
     }),
   );

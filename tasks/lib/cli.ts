@@ -197,6 +197,19 @@ export async function epochsToClaim(ctx: Ctx, challengeId: bigint, who: string, 
   return owed.filter((c) => c.open && c.amount > 0n).map((c) => c.epoch);
 }
 
+/**
+ * What `who` is owed but cannot claim yet, as lines such as "1.98 tUSD for epoch 2969, whose claims open
+ * 2026-12-04T00:00:00Z". Only the current and the previous epoch can be owed and not open yet.
+ */
+export async function owedNotOpen(ctx: Ctx, challengeId: bigint, who: string): Promise<string[]> {
+  const current = ctx.sdk.epochOf(await ctx.market.timeConfig(), await ctx.market.now());
+  const epochs = current > 0n ? [current - 1n, current] : [current];
+  const owed = await ctx.market.claimable(challengeId, who, epochs);
+  return owed
+    .filter((c) => !c.open && c.amount > 0n)
+    .map((c) => `${ctx.amount(c.amount)} for epoch ${c.epoch}, whose claims open ${ctx.sdk.isoOf(c.claimsOpenAt)}`);
+}
+
 /** The chain id of Hardhat's networks and anvil: the only chains where test levers (minting, balances, time) exist. */
 export const LOCAL_CHAIN_ID = 31337n;
 

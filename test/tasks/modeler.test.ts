@@ -58,8 +58,23 @@ describe("tasks: modeler", () => {
       expect(out).to.match(new RegExp(`^modeler ${modelers[2].address}: paid 0.85 tUSD for epochs ${E1} \\(tx 0x[0-9a-f]{64}\\)$`));
       expect(await token.balanceOf(modelers[2].address)).to.equal((FEE * 85n) / 100n);
       expect((await runTask("claim", { market: await market.getAddress(), from: MODELER(2), challenge: "1" })).out).to.equal(
-        `modeler ${modelers[2].address}: nothing to claim`,
+        `modeler ${modelers[2].address}: nothing owed`,
       );
+    });
+
+    it("before claims open, says what is owed and when it opens, and exits with an error", async () => {
+      const { market, users, hosts, modelers, token } = await loadFixture(activeFixture);
+      const key = { requester: users[0].address, challengeId: 1, listId: 1, fee: FEE };
+      await market.connect(users[0]).request(1, FEE, "0x01");
+      await market.connect(hosts[2]).answer(1, key, 2, "0x02");
+      await time.increaseTo(DATES.e1ClaimsOpen - 1n);
+      await expect(runTask("claim", { market: await market.getAddress(), from: MODELER(2), challenge: "1" })).to.be.rejectedWith(
+        `modeler ${modelers[2].address}: nothing claimable yet: owed 0.85 tUSD for epoch ${E1}, whose claims open 2026-12-04T00:00:00Z`,
+      );
+      expect(await token.balanceOf(modelers[2].address)).to.equal(0n);
+      // A modeler owed nothing is told so, with exit 0.
+      const { out } = await runTask("claim", { market: await market.getAddress(), from: MODELER(3), challenge: "1" });
+      expect(out).to.equal(`modeler ${modelers[3].address}: nothing owed`);
     });
 
     it("fails with MarketNothingToClaim for an epoch without points, paying nothing", async () => {

@@ -72,7 +72,20 @@ describe("tasks: operator", () => {
       ]);
       for (const who of [creator, challengeAdmin, treasury]) expect(await token.balanceOf(who.address)).to.equal(FEE / 20n);
       const again = await runTask("claim:fees", { market: await market.getAddress(), challenge: "1", kind: "creator" });
-      expect(again.out).to.equal("creator: nothing to claim");
+      expect(again.out).to.equal("creator: nothing owed");
+    });
+
+    it("before claims open, says what each share is owed and when, and exits with an error", async () => {
+      const { market, users, hosts, token, creator } = await loadFixture(activeFixture);
+      await market.connect(users[0]).request(1, FEE, "0x01");
+      await market.connect(hosts[0]).answer(1, { requester: users[0].address, challengeId: 1, listId: 1, fee: FEE }, 0, "0x02");
+      await time.increaseTo(DATES.e1ClaimsOpen - 1n);
+      await expect(runTask("claim:fees", { market: await market.getAddress(), challenge: "1" })).to.be.rejectedWith(
+        ["creator", "admin", "platform"]
+          .map((k) => `${k}: nothing claimable yet: owed 0.05 tUSD for epoch ${E1}, whose claims open 2026-12-04T00:00:00Z`)
+          .join("\n"),
+      );
+      expect(await token.balanceOf(creator.address)).to.equal(0n);
     });
 
     it("fails with MarketClaimNotOpen for an epoch given before its claims open", async () => {
