@@ -48,7 +48,8 @@ function settings(argv: string[]): Settings {
   });
   const whole = (name: keyof typeof values, min: number, max: number) => {
     const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Error(`--${name} must be a whole number from ${min} to ${max}`);
     return n;
   };
   return {
@@ -72,7 +73,9 @@ function agentLog(host: Proc) {
     gapMax: gaps.length ? Math.max(...gaps) : undefined,
     retries: host.logsOf("rpc", "retrying").length,
     errors: host.logsOf("model").length,
-    problems: host.logs().filter((l) => ["reverted", "failed", "already", "skipped", "left-out"].includes(String(l.status))).length,
+    problems: host
+      .logs()
+      .filter((l) => ["reverted", "failed", "already", "skipped", "left-out"].includes(String(l.status))).length,
   };
 }
 
@@ -81,8 +84,14 @@ function printTable(s: Settings, f: Figures, log: ReturnType<typeof agentLog>) {
     ["requests sent", `${f.requests} over ${s.seconds} s by ${s.users} users`],
     ["answers expected", `${f.expected} (${s.modelers} modelers, one host)`],
     ["answers mined", String(f.answers)],
-    ["answer transactions", `${f.transactions} (${(f.answers / Math.max(1, f.transactions)).toFixed(1)} answers each, batch size ${s.batchSize})`],
-    ["agent passes", `${log.passes} (poll ${s.pollMs} ms; pass end to pass end p50 ${log.gapP50 ?? "-"} ms, max ${log.gapMax ?? "-"} ms)`],
+    [
+      "answer transactions",
+      `${f.transactions} (${(f.answers / Math.max(1, f.transactions)).toFixed(1)} answers each, batch size ${s.batchSize})`,
+    ],
+    [
+      "agent passes",
+      `${log.passes} (poll ${s.pollMs} ms; pass end to pass end p50 ${log.gapP50 ?? "-"} ms, max ${log.gapMax ?? "-"} ms)`,
+    ],
     ["agent RPC retries", String(log.retries)],
     ["agent rejected/skipped", String(log.problems)],
     ["agent error answers", `${log.errors} (error outputs: the model rejected the input, failed or ran out of time)`],
@@ -109,7 +118,16 @@ async function main(): Promise<number> {
     const host = daemon(
       "host",
       [
-        ...["--deployment", spot.file, "--model", "models/credit-score.ts", "--batch-size", String(s.batchSize), "--poll-ms", String(s.pollMs)],
+        ...[
+          "--deployment",
+          spot.file,
+          "--model",
+          "models/credit-score.ts",
+          "--batch-size",
+          String(s.batchSize),
+          "--poll-ms",
+          String(s.pollMs),
+        ],
         ...["--modelers", c.modelers.map((x) => `${m.challengeId}:${x.address}`).join(",")],
       ],
       { RPC_URL: node.url, HOST_KEY: c.host.privateKey },
@@ -119,7 +137,13 @@ async function main(): Promise<number> {
     await node.rpc("evm_setAutomine", [false]);
     await node.rpc("evm_setIntervalMining", [BLOCK_MS]);
     console.log(`sending ${s.requests} requests over ${s.seconds} s...`);
-    const inputs = [c.deployer.address, c.host.address, m.deployment.market, m.deployment.token, ...c.users.map((u) => u.address)];
+    const inputs = [
+      c.deployer.address,
+      c.host.address,
+      m.deployment.market,
+      m.deployment.token,
+      ...c.users.map((u) => u.address),
+    ];
     const load = await sendLoad({
       provider: node.provider,
       market: m.deployment.market,
@@ -149,24 +173,35 @@ async function main(): Promise<number> {
       requestId: l.args.requestId,
       block: l.blockNumber,
     }));
-    if (made.length !== load.hashes.length) throw new Error(`${load.hashes.length} requests sent, ${made.length} mined`);
-    const answers = (await contract.queryFilter(contract.filters.RequestAnswered(), m.deployment.startBlock)).map((l) => ({
-      requestId: l.args.requestId,
-      block: l.blockNumber,
-      txHash: l.transactionHash,
-    }));
+    if (made.length !== load.hashes.length)
+      throw new Error(`${load.hashes.length} requests sent, ${made.length} mined`);
+    const answers = (await contract.queryFilter(contract.filters.RequestAnswered(), m.deployment.startBlock)).map(
+      (l) => ({
+        requestId: l.args.requestId,
+        block: l.blockNumber,
+        txHash: l.transactionHash,
+      }),
+    );
     const provider = node.provider;
     const f = await figures(made, answers, s.modelers, async (b) => (await provider.getBlock(b))!.timestamp);
     const log = agentLog(host);
     printTable(s, f, log);
 
-    const report = { answersPerSecond: f.answersPerSecond, p50Blocks: f.p50Blocks ?? null, p95Blocks: f.p95Blocks ?? null };
+    const report = {
+      answersPerSecond: f.answersPerSecond,
+      p50Blocks: f.p50Blocks ?? null,
+      p95Blocks: f.p95Blocks ?? null,
+    };
     mkdirSync(join(ROOT, "reports"), { recursive: true });
     const path = join(ROOT, "reports", "agent.json");
     writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`\nwrote ${path}`);
-    if (f.answers < f.expected) console.log(`${f.expected - f.answers} answers missing after ${DRAIN_MS / 1000} s of draining`);
-    const met = f.answers === f.expected && f.answersPerSecond >= AIM.answersPerSecond && (f.p95Blocks ?? Infinity) <= AIM.p95Blocks;
+    if (f.answers < f.expected)
+      console.log(`${f.expected - f.answers} answers missing after ${DRAIN_MS / 1000} s of draining`);
+    const met =
+      f.answers === f.expected &&
+      f.answersPerSecond >= AIM.answersPerSecond &&
+      (f.p95Blocks ?? Infinity) <= AIM.p95Blocks;
     console.log(met ? "aims met" : "aims NOT met");
     return 0;
   } finally {

@@ -102,9 +102,15 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         if (address(token_) == address(0)) revert MarketInvalidToken(address(token_));
         if (treasury_ == address(0)) revert MarketInvalidTreasury(treasury_);
         if (admin == address(0)) revert MarketInvalidAdmin(admin);
-        Epochs.Config(
-            settings_.epochLength, settings_.windowOffset, settings_.sla, settings_.claimDelay, settings_.activationDelay
-        ).validate();
+        Epochs
+            .Config(
+                settings_.epochLength,
+                settings_.windowOffset,
+                settings_.sla,
+                settings_.claimDelay,
+                settings_.activationDelay
+            )
+            .validate();
         Payouts.Shares(settings_.creatorBps, settings_.adminBps, settings_.platformBps).validate();
         if (settings_.evictionThresholdBps > Payouts.BPS) {
             revert MarketEvictionThresholdTooHigh(settings_.evictionThresholdBps);
@@ -127,11 +133,12 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
     // ------------------------------------------------------------------ operator and admins
 
     /// @inheritdoc IInferenceMarket
-    function createChallenge(address creator, address admin, uint256 fee, string calldata metadata)
-        external
-        onlyRole(CHALLENGE_MANAGER_ROLE)
-        returns (uint256 challengeId)
-    {
+    function createChallenge(
+        address creator,
+        address admin,
+        uint256 fee,
+        string calldata metadata
+    ) external onlyRole(CHALLENGE_MANAGER_ROLE) returns (uint256 challengeId) {
         if (creator == address(0) || admin == address(0)) revert MarketInvalidChallengeParty(creator, admin);
         _checkFee(fee);
         challengeId = ++_challengeCount;
@@ -178,12 +185,11 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
     // ------------------------------------------------------------------ keeper
 
     /// @inheritdoc IInferenceMarket
-    function promote(uint256 challengeId, address[] calldata modelers, bytes32 leaderboardHash)
-        external
-        onlyRole(KEEPER_ROLE)
-        whenNotPaused
-        returns (uint256 listId)
-    {
+    function promote(
+        uint256 challengeId,
+        address[] calldata modelers,
+        bytes32 leaderboardHash
+    ) external onlyRole(KEEPER_ROLE) whenNotPaused returns (uint256 listId) {
         Challenge memory c = _existingChallenge(challengeId);
         Epochs.Config memory time = _time();
         uint256 epoch = time.epochOf(block.timestamp);
@@ -255,12 +261,11 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
     // ------------------------------------------------------------------ users
 
     /// @inheritdoc IInferenceMarket
-    function request(uint256 challengeId, uint256 maxFee, bytes calldata input)
-        external
-        whenNotPaused
-        nonReentrant
-        returns (uint256)
-    {
+    function request(
+        uint256 challengeId,
+        uint256 maxFee,
+        bytes calldata input
+    ) external whenNotPaused nonReentrant returns (uint256) {
         return _request(challengeId, maxFee, input);
     }
 
@@ -294,11 +299,11 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
     // ------------------------------------------------------------------ claims and eviction
 
     /// @inheritdoc IInferenceMarket
-    function claimRewards(uint256 challengeId, address modeler, uint256[] calldata epochs)
-        external
-        nonReentrant
-        returns (uint256 amount)
-    {
+    function claimRewards(
+        uint256 challengeId,
+        address modeler,
+        uint256[] calldata epochs
+    ) external nonReentrant returns (uint256 amount) {
         if (epochs.length == 0) revert MarketEmptyBatch();
         Epochs.Config memory time = _time();
         Payouts.Shares memory shares = _shares();
@@ -324,11 +329,11 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
     }
 
     /// @inheritdoc IInferenceMarket
-    function claimFees(uint256 challengeId, FeeRecipient kind, uint256[] calldata epochs)
-        external
-        nonReentrant
-        returns (uint256 amount)
-    {
+    function claimFees(
+        uint256 challengeId,
+        FeeRecipient kind,
+        uint256[] calldata epochs
+    ) external nonReentrant returns (uint256 amount) {
         if (epochs.length == 0) revert MarketEmptyBatch();
         _existingChallenge(challengeId);
         address recipient = _feeRecipient(challengeId, kind);
@@ -359,8 +364,10 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
         }
         Challenge memory c = _existingChallenge(challengeId);
         if (
-            listId == 0 || listId > c.listCount || _lists[challengeId][listId].activationEpoch > epoch
-                || (listId < c.listCount && _lists[challengeId][listId + 1].activationEpoch <= epoch)
+            listId == 0 ||
+            listId > c.listCount ||
+            _lists[challengeId][listId].activationEpoch > epoch ||
+            (listId < c.listCount && _lists[challengeId][listId + 1].activationEpoch <= epoch)
         ) revert MarketListNotActiveInEpoch(challengeId, listId, epoch);
         address modeler = _listMember(challengeId, listId, index);
         if (modeler == address(0)) revert MarketNotListed(challengeId, listId, index);
@@ -386,34 +393,36 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
 
     /// @notice The deployment settings.
     function settings() external view returns (Settings memory) {
-        return Settings(
-            EPOCH_LENGTH,
-            WINDOW_OFFSET,
-            SLA,
-            CLAIM_DELAY,
-            ACTIVATION_DELAY,
-            CREATOR_BPS,
-            ADMIN_BPS,
-            PLATFORM_BPS,
-            EVICTION_THRESHOLD_BPS
-        );
+        return
+            Settings(
+                EPOCH_LENGTH,
+                WINDOW_OFFSET,
+                SLA,
+                CLAIM_DELAY,
+                ACTIVATION_DELAY,
+                CREATOR_BPS,
+                ADMIN_BPS,
+                PLATFORM_BPS,
+                EVICTION_THRESHOLD_BPS
+            );
     }
 
     /// @notice The production settings of the specification, for deployments and comparisons.
     function defaultSettings() external pure returns (Settings memory) {
         Epochs.Config memory t = Epochs.defaults();
         Payouts.Shares memory s = Payouts.defaults();
-        return Settings(
-            t.epochLength,
-            t.windowOffset,
-            t.sla,
-            t.claimDelay,
-            t.activationDelay,
-            s.creatorBps,
-            s.adminBps,
-            s.platformBps,
-            DEFAULT_EVICTION_THRESHOLD_BPS
-        );
+        return
+            Settings(
+                t.epochLength,
+                t.windowOffset,
+                t.sla,
+                t.claimDelay,
+                t.activationDelay,
+                s.creatorBps,
+                s.adminBps,
+                s.platformBps,
+                DEFAULT_EVICTION_THRESHOLD_BPS
+            );
     }
 
     /// @notice The epoch containing `timestamp`.
@@ -428,11 +437,9 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
 
     /// @notice The times of `epoch`: its start, its promotion window's start, its end (exclusive), when its
     /// figures are final (eviction opens) and when its claims open.
-    function epochTimes(uint256 epoch)
-        external
-        view
-        returns (uint256 start, uint256 windowStart, uint256 end, uint256 finalAt, uint256 claimsOpenAt)
-    {
+    function epochTimes(
+        uint256 epoch
+    ) external view returns (uint256 start, uint256 windowStart, uint256 end, uint256 finalAt, uint256 claimsOpenAt) {
         Epochs.checkEpoch(epoch);
         Epochs.Config memory time = _time();
         return (
@@ -461,11 +468,10 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
     }
 
     /// @notice A promoted list: the epoch it serves from and its modelers, best first.
-    function list(uint256 challengeId, uint256 listId)
-        external
-        view
-        returns (uint256 activationEpoch, address[] memory modelers)
-    {
+    function list(
+        uint256 challengeId,
+        uint256 listId
+    ) external view returns (uint256 activationEpoch, address[] memory modelers) {
         ModelerList storage l = _lists[challengeId][listId];
         uint256 size;
         while (size < MAX_LIST_SIZE && l.members[size] != address(0)) ++size;
@@ -507,11 +513,9 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
     }
 
     /// @notice Where a request stands.
-    function requestState(uint256 requestId)
-        external
-        view
-        returns (RequestStatus status, uint256 createdAt, uint256 deadline, uint256 answeredMask)
-    {
+    function requestState(
+        uint256 requestId
+    ) external view returns (RequestStatus status, uint256 createdAt, uint256 deadline, uint256 answeredMask) {
         Request memory r = _requests[requestId];
         if (r.createdAt == 0) {
             status = requestId == 0 || requestId > _requestCount ? RequestStatus.None : RequestStatus.Refunded;
@@ -573,10 +577,12 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
     /// @dev Records one answer, or returns why it cannot (the custom error `answer` reverts with) and changes
     /// nothing. The rules: in time, by the current host of a registered, opted-in, unevicted modeler on the
     /// request's list that has not answered it yet.
-    function _answer(uint256 requestId, RequestKey calldata key, uint256 index, bytes calldata output)
-        private
-        returns (bytes memory reason)
-    {
+    function _answer(
+        uint256 requestId,
+        RequestKey calldata key,
+        uint256 index,
+        bytes calldata output
+    ) private returns (bytes memory reason) {
         Request memory r;
         (r, reason) = _loadRequest(requestId, key);
         if (reason.length != 0) return reason;
@@ -632,9 +638,8 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
     ) private returns (uint256 share) {
         _checkClaimOpen(time, epoch);
         // The platform's share takes the reward dust, known once the epoch is finalized.
-        Tally memory t = kind == FeeRecipient.Platform
-            ? _finalized(time, challengeId, epoch)
-            : _tallies[challengeId][epoch];
+        Tally memory t =
+            kind == FeeRecipient.Platform ? _finalized(time, challengeId, epoch) : _tallies[challengeId][epoch];
         uint8 flag = uint8(1 << uint8(kind));
         if (t.flags & flag != 0) revert MarketAlreadyClaimed(challengeId, recipient, epoch);
         share = _feeShare(shares, kind, t);
@@ -696,19 +701,22 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
     }
 
     /// @dev The epoch's tally with its final totals, summing and storing them first if nobody has yet.
-    function _finalized(Epochs.Config memory time, uint256 challengeId, uint256 epoch)
-        private
-        returns (Tally memory t)
-    {
+    function _finalized(
+        Epochs.Config memory time,
+        uint256 challengeId,
+        uint256 epoch
+    ) private returns (Tally memory t) {
         t = _tallies[challengeId][epoch];
         if (t.flags & FINALIZED == 0) t = _finalize(time, challengeId, epoch, t);
     }
 
     /// @dev Stores the epoch's totals once every answer is in: no request of the epoch can earn a point later.
-    function _finalize(Epochs.Config memory time, uint256 challengeId, uint256 epoch, Tally memory t)
-        private
-        returns (Tally memory)
-    {
+    function _finalize(
+        Epochs.Config memory time,
+        uint256 challengeId,
+        uint256 epoch,
+        Tally memory t
+    ) private returns (Tally memory) {
         Epochs.checkEpoch(epoch);
         uint256 finalAt = time.finalAt(epoch);
         if (block.timestamp < finalAt) revert MarketEpochNotFinal(epoch, finalAt, block.timestamp);
@@ -742,7 +750,7 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
             total += points[size];
         }
         if (total == 0) return t;
-        (uint256 pool,,,) = _shares().split(t.settledFees);
+        (uint256 pool, , , ) = _shares().split(t.settledFees);
         uint256 paid;
         for (uint256 i; i < size; ++i) {
             paid += Payouts.reward(pool, points[i], total);
@@ -755,16 +763,15 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
     }
 
     function _reward(Payouts.Shares memory shares, Tally memory t, uint256 points) private pure returns (uint256) {
-        (uint256 pool,,,) = shares.split(t.settledFees);
+        (uint256 pool, , , ) = shares.split(t.settledFees);
         return Payouts.reward(pool, points, t.points);
     }
 
     /// @dev Loads a request and checks that `key` is what it committed to; `reason` is the custom error if not.
-    function _loadRequest(uint256 requestId, RequestKey calldata key)
-        private
-        view
-        returns (Request memory r, bytes memory reason)
-    {
+    function _loadRequest(
+        uint256 requestId,
+        RequestKey calldata key
+    ) private view returns (Request memory r, bytes memory reason) {
         r = _requests[requestId];
         if (r.createdAt == 0) {
             if (requestId == 0 || requestId > _requestCount) {
@@ -819,11 +826,7 @@ contract InferenceMarket is IInferenceMarket, AccessControl, Pausable, Reentranc
     }
 
     /// @dev The platform's share includes the reward dust once `t` holds final totals.
-    function _feeShare(Payouts.Shares memory shares, FeeRecipient kind, Tally memory t)
-        private
-        pure
-        returns (uint256)
-    {
+    function _feeShare(Payouts.Shares memory shares, FeeRecipient kind, Tally memory t) private pure returns (uint256) {
         (, uint256 creator, uint256 admin, uint256 platform) = shares.split(t.settledFees);
         if (kind == FeeRecipient.Creator) return creator;
         if (kind == FeeRecipient.Admin) return admin;

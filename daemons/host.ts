@@ -40,14 +40,30 @@ async function main(): Promise<number> {
     waitMined: config.once,
   });
   const modelers = config.modelers.map((m) => `${m.challengeId}:${m.modeler}`);
-  log.info({ action: "start", status: "config", host: signer.address, model: config.modelPath, modelers, modelTimeoutS: config.modelTimeoutS }, "host agent");
+  log.info(
+    {
+      action: "start",
+      status: "config",
+      host: signer.address,
+      model: config.modelPath,
+      modelers,
+      modelTimeoutS: config.modelTimeoutS,
+    },
+    "host agent",
+  );
   const code = await runDaemon({
     log,
     once: config.once,
     pollMs: config.pollMs,
     init: () => checkDeployment(provider, config.deployment),
     tick: (signal) => agent.tick(signal),
-    summary: (r) => ({ now: r.now, answered: r.answered, errors: r.errors.length, transactions: r.transactions, skipped: r.skipped.length }),
+    summary: (r) => ({
+      now: r.now,
+      answered: r.answered,
+      errors: r.errors.length,
+      transactions: r.transactions,
+      skipped: r.skipped.length,
+    }),
   });
   provider.destroy();
   return code;

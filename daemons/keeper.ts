@@ -42,12 +42,23 @@ async function main(): Promise<number> {
       await checkDeployment(provider, config.deployment);
       const role = await keeper.market.contract.KEEPER_ROLE();
       if (!(await keeper.market.contract.hasRole(role, signer.address))) {
-        log.warn({ action: "start", status: "warning", keeper: signer.address }, "this key lacks KEEPER_ROLE: promotions will be rejected");
+        log.warn(
+          { action: "start", status: "warning", keeper: signer.address },
+          "this key lacks KEEPER_ROLE: promotions will be rejected",
+        );
       }
     },
     tick: (signal) => keeper.tick(signal),
     waitMs,
-    summary: (r) => ({ epoch: r.epoch, now: r.now, promoted: r.promoted, evicted: r.evicted.length, finalized: r.finalized, refunded: r.refunded, nextAt: r.nextAt }),
+    summary: (r) => ({
+      epoch: r.epoch,
+      now: r.now,
+      promoted: r.promoted,
+      evicted: r.evicted.length,
+      finalized: r.finalized,
+      refunded: r.refunded,
+      nextAt: r.nextAt,
+    }),
   });
   provider.destroy();
   return code;

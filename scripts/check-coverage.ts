@@ -38,9 +38,13 @@ function uncovered(detail: Detail | undefined, metric: Metric): string {
   if (!detail) return "";
   const missed =
     metric === "lines"
-      ? Object.entries(detail.l).filter(([, hits]) => hits === 0).map(([line]) => `line ${line}`)
+      ? Object.entries(detail.l)
+          .filter(([, hits]) => hits === 0)
+          .map(([line]) => `line ${line}`)
       : metric === "functions"
-        ? Object.entries(detail.f).filter(([, hits]) => hits === 0).map(([id]) => `${detail.fnMap[id].name} (line ${detail.fnMap[id].line})`)
+        ? Object.entries(detail.f)
+            .filter(([, hits]) => hits === 0)
+            .map(([id]) => `${detail.fnMap[id].name} (line ${detail.fnMap[id].line})`)
         : Object.entries(detail.b).flatMap(([id, outcomes]) =>
             outcomes.flatMap((hits, i) => (hits === 0 ? [`line ${detail.branchMap[id].line} path ${i}`] : [])),
           );
@@ -49,7 +53,9 @@ function uncovered(detail: Detail | undefined, metric: Metric): string {
 
 function main(): number {
   if (!existsSync(SUMMARY)) {
-    console.error(`${relative(SUMMARY)} not found: run \`npx hardhat coverage\` first (.solcover.js adds json-summary).`);
+    console.error(
+      `${relative(SUMMARY)} not found: run \`npx hardhat coverage\` first (.solcover.js adds json-summary).`,
+    );
     return 1;
   }
   const summary = JSON.parse(readFileSync(SUMMARY, "utf8")) as Summary;
@@ -73,7 +79,12 @@ function main(): number {
     Object.fromEntries(
       files.map(([file, f]) => [
         file,
-        { lines: cell(f.lines), functions: cell(f.functions), branches: cell(f.branches), statements: cell(f.statements) },
+        {
+          lines: cell(f.lines),
+          functions: cell(f.functions),
+          branches: cell(f.branches),
+          statements: cell(f.statements),
+        },
       ]),
     ),
   );

@@ -13,7 +13,8 @@ import { runScenario } from "./demo/scenario";
 
 async function main() {
   const hre = (await import("hardhat")).default;
-  if (hre.network.name !== "hardhat") throw new Error(`the demo runs on the in-process network only, not ${hre.network.name}`);
+  if (hre.network.name !== "hardhat")
+    throw new Error(`the demo runs on the in-process network only, not ${hre.network.name}`);
   const bar = new SingleBar(
     { format: "two weeks |{bar}| {value}/{total} steps | {when} {label}", hideCursor: true, clearOnComplete: false },
     Presets.shades_classic,

@@ -55,7 +55,9 @@ function moduleParameters(network: string, module: DeployResult["module"], env: 
   const file: Parameters = existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : {};
   const other = module === "LocalMarket" ? "InferenceMarket" : "LocalMarket";
   if (!(module in file) && other in file) {
-    throw new Error(`${path} sets parameters for ${other} but this deployment uses ${module} (TOKEN=${env.TOKEN ?? ""})`);
+    throw new Error(
+      `${path} sets parameters for ${other} but this deployment uses ${module} (TOKEN=${env.TOKEN ?? ""})`,
+    );
   }
   const own = { ...(file[module] ?? {}) };
   const treasury = envAddress(env, "TREASURY");
@@ -68,7 +70,11 @@ function moduleParameters(network: string, module: DeployResult["module"], env: 
  * A restarted local node forgets its chain but Ignition's journal in ignition/deployments/chain-31337
  * remembers it: drop the journal when the contract it recorded has no code.
  */
-async function dropStaleLocalJournal(provider: Provider, chainId: number, deploymentId = `chain-${chainId}`): Promise<void> {
+async function dropStaleLocalJournal(
+  provider: Provider,
+  chainId: number,
+  deploymentId = `chain-${chainId}`,
+): Promise<void> {
   if (chainId !== LOCAL_CHAIN_ID) return;
   const dir = join(ROOT, "ignition", "deployments", deploymentId);
   const addressesFile = join(dir, "deployed_addresses.json");
@@ -145,7 +151,12 @@ export async function deploy(hre: HardhatRuntimeEnvironment, env: Env = process.
   const startBlock =
     earlier && earlier.market === marketAddress && earlier.chainId === chainId
       ? earlier.startBlock
-      : await firstBlockWithCode(provider, marketAddress, (await provider.getCode(marketAddress, headBefore)) === "0x" ? headBefore + 1 : 0, head);
+      : await firstBlockWithCode(
+          provider,
+          marketAddress,
+          (await provider.getCode(marketAddress, headBefore)) === "0x" ? headBefore + 1 : 0,
+          head,
+        );
   const block = await provider.getBlock(startBlock);
   const deployment: Deployment = {
     network,

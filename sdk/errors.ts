@@ -20,9 +20,10 @@ const fragments = [...market.fragments, ...token.fragments].filter((f) => {
 const ERRORS = new Interface(fragments);
 
 const ROLES = new Map<string, string>(
-  [["DEFAULT_ADMIN_ROLE", `0x${"0".repeat(64)}`], ...["CHALLENGE_MANAGER_ROLE", "KEEPER_ROLE", "PAUSER_ROLE"].map((r) => [r, id(r)])].map(
-    ([name, hash]) => [hash, name],
-  ),
+  [
+    ["DEFAULT_ADMIN_ROLE", `0x${"0".repeat(64)}`],
+    ...["CHALLENGE_MANAGER_ROLE", "KEEPER_ROLE", "PAUSER_ROLE"].map((r) => [r, id(r)]),
+  ].map(([name, hash]) => [hash, name]),
 );
 
 const PANICS: Record<string, string> = {

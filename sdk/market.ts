@@ -10,22 +10,18 @@ import {
   type Result,
   type Signer,
 } from "ethers";
-import { ERC20Permit__factory, InferenceMarket__factory, type ERC20Permit, type InferenceMarket } from "../typechain-types";
+import {
+  ERC20Permit__factory,
+  InferenceMarket__factory,
+  type ERC20Permit,
+  type InferenceMarket,
+} from "../typechain-types";
 import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog } from "../typechain-types/common";
 import { decodeReason, toRevertError } from "./errors";
 import { judge } from "./eviction";
 import { signPermit } from "./permit";
 import { decodeText, encodeText } from "./text";
-import {
-  claimsOpenAt,
-  endOf,
-  epochOf,
-  finalAt,
-  inWindow,
-  startOf,
-  windowStart,
-  type TimeConfig,
-} from "./time";
+import { claimsOpenAt, endOf, epochOf, finalAt, inWindow, startOf, windowStart, type TimeConfig } from "./time";
 
 import {
   FEE_KINDS,
@@ -283,12 +279,17 @@ export class Market {
   async waitForAnswers(request: MadeRequest, options: { mode?: WaitMode; pollMs?: number } = {}): Promise<WaitResult> {
     const mode = options.mode ?? "all";
     const { members } = await this.list(request.key.challengeId, request.key.listId);
-    const expected = members.filter((m) => !m.evicted && m.host !== ZeroAddress && m.optedInAt <= request.createdAt).length;
+    const expected = members.filter(
+      (m) => !m.evicted && m.host !== ZeroAddress && m.optedInAt <= request.createdAt,
+    ).length;
     const enough =
-      mode === "deadline" || expected === 0 ? Infinity : Math.min(expected, typeof mode === "object" ? mode.first : expected);
+      mode === "deadline" || expected === 0
+        ? Infinity
+        : Math.min(expected, typeof mode === "object" ? mode.first : expected);
     for (;;) {
       const { status, answered } = await this.requestState(request.requestId);
-      const done = status === RequestStatus.Refunded || answered.length >= enough || (await this.now()) > request.deadline;
+      const done =
+        status === RequestStatus.Refunded || answered.length >= enough || (await this.now()) > request.deadline;
       if (done) {
         const answers = await this.answersOf(request.requestId, request.blockNumber);
         return { status: (await this.requestState(request.requestId)).status, answers, expected };
@@ -317,7 +318,12 @@ export class Market {
   async answerBatch(
     items: readonly { requestId: BigNumberish; key: RequestKeyLike; index: number; output: string | Uint8Array }[],
   ): Promise<Sent & { skipped: SkippedAnswer[] }> {
-    const answers = items.map((a) => ({ requestId: a.requestId, key: a.key, index: a.index, output: toBytes(a.output) }));
+    const answers = items.map((a) => ({
+      requestId: a.requestId,
+      key: a.key,
+      index: a.index,
+      output: toBytes(a.output),
+    }));
     const sent = await this.execute(this.contract.answerBatch, [answers]);
     return { ...sent, skipped: this.skippedIn(sent.receipt) };
   }
@@ -329,7 +335,11 @@ export class Market {
       if (!sameAddress(log.address, this.address)) continue;
       const parsed = this.contract.interface.parseLog(log);
       if (parsed?.name !== "AnswerSkipped") continue;
-      skipped.push({ requestId: parsed.args.requestId, index: Number(parsed.args.index), error: decodeReason(parsed.args.reason) });
+      skipped.push({
+        requestId: parsed.args.requestId,
+        index: Number(parsed.args.index),
+        error: decodeReason(parsed.args.reason),
+      });
     }
     return skipped;
   }
@@ -389,7 +399,12 @@ export class Market {
   // ------------------------------------------------------------------ operator, admins and modelers
 
   /** Creates a challenge (CHALLENGE_MANAGER_ROLE) and returns its id. */
-  async createChallenge(creator: string, admin: string, fee: bigint, metadata: string): Promise<Sent & { challengeId: bigint }> {
+  async createChallenge(
+    creator: string,
+    admin: string,
+    fee: bigint,
+    metadata: string,
+  ): Promise<Sent & { challengeId: bigint }> {
     const sent = await this.execute(this.contract.createChallenge, [creator, admin, fee, metadata]);
     const [event] = this.eventsOf(sent, "ChallengeCreated");
     return { ...sent, challengeId: event.challengeId as bigint };
@@ -413,7 +428,11 @@ export class Market {
   // ------------------------------------------------------------------ keeper
 
   /** Promotes the challenge's list for this epoch (KEEPER_ROLE, inside the window) and returns its id. */
-  async promote(challengeId: BigNumberish, modelers: readonly string[], leaderboardHash: string): Promise<Sent & { listId: bigint }> {
+  async promote(
+    challengeId: BigNumberish,
+    modelers: readonly string[],
+    leaderboardHash: string,
+  ): Promise<Sent & { listId: bigint }> {
     const sent = await this.execute(this.contract.promote, [challengeId, [...modelers], leaderboardHash]);
     const [event] = this.eventsOf(sent, "ListPromoted");
     return { ...sent, listId: event.listId as bigint };
@@ -469,7 +488,11 @@ export class Market {
   }
 
   /** Pays `modeler` its rewards for `epochs`; anyone may send it. */
-  async claimRewards(challengeId: BigNumberish, modeler: string, epochs: readonly bigint[]): Promise<Sent & { amount: bigint }> {
+  async claimRewards(
+    challengeId: BigNumberish,
+    modeler: string,
+    epochs: readonly bigint[],
+  ): Promise<Sent & { amount: bigint }> {
     const sent = await this.execute(this.contract.claimRewards, [challengeId, modeler, [...epochs]]);
     const [event] = this.eventsOf(sent, "RewardsClaimed");
     return { ...sent, amount: event.amount as bigint };
@@ -484,7 +507,11 @@ export class Market {
   }
 
   /** Pays a fee share (creator, admin or platform) for `epochs`; anyone may send it. */
-  async claimFees(challengeId: BigNumberish, kind: FeeKind, epochs: readonly bigint[]): Promise<Sent & { amount: bigint }> {
+  async claimFees(
+    challengeId: BigNumberish,
+    kind: FeeKind,
+    epochs: readonly bigint[],
+  ): Promise<Sent & { amount: bigint }> {
     const sent = await this.execute(this.contract.claimFees, [challengeId, FEE_KINDS.indexOf(kind), [...epochs]]);
     const amount = this.eventsOf(sent, "FeesClaimed").reduce((sum, e) => sum + (e.amount as bigint), 0n);
     return { ...sent, amount };

@@ -23,5 +23,7 @@ export async function signPermit(
   const [, name, version, chainId, verifyingContract] = await token.eip712Domain();
   const nonce = await token.nonces(ownerAddress);
   const message = { owner: ownerAddress, spender, value, nonce, deadline };
-  return Signature.from(await owner.signTypedData({ name, version, chainId, verifyingContract }, PERMIT_TYPES, message));
+  return Signature.from(
+    await owner.signTypedData({ name, version, chainId, verifyingContract }, PERMIT_TYPES, message),
+  );
 }

@@ -49,7 +49,9 @@ export function parseErrorOutput(text: string): { code: string; detail: string }
   if (!text.startsWith(ERROR_OUTPUT_PREFIX)) return undefined;
   const rest = text.slice(ERROR_OUTPUT_PREFIX.length);
   const colon = rest.indexOf(":");
-  return colon < 0 ? { code: rest.trim(), detail: "" } : { code: rest.slice(0, colon).trim(), detail: rest.slice(colon + 1).trim() };
+  return colon < 0
+    ? { code: rest.trim(), detail: "" }
+    : { code: rest.slice(0, colon).trim(), detail: rest.slice(colon + 1).trim() };
 }
 
 /** Whether an output text is an error answer. */

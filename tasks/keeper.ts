@@ -31,15 +31,22 @@ marketTask("promote", "Promotes a challenge's Top-10 from a leaderboard (needs K
     }),
   );
 
-marketTask("evict", "Evicts listed modelers that answered too few of a finished epoch's answered requests; anyone may send it")
+marketTask(
+  "evict",
+  "Evicts listed modelers that answered too few of a finished epoch's answered requests; anyone may send it",
+)
   .addParam("challenge", "challenge id")
   .addOptionalParam("epoch", "the finished epoch judged (default: the previous epoch)")
-  .addOptionalParam("index", "one position of the list that served the epoch (default: every modeler under the threshold)")
+  .addOptionalParam(
+    "index",
+    "one position of the list that served the epoch (default: every modeler under the threshold)",
+  )
   .setAction(
     action(async (ctx, args: CommonArgs & { challenge: string; epoch?: string; index?: string }) => {
       const challengeId = parseId(args.challenge, "--challenge");
       const c = await ctx.market.timeConfig();
-      const epoch = args.epoch === undefined ? ctx.sdk.epochOf(c, await ctx.market.now()) - 1n : parseId(args.epoch, "--epoch");
+      const epoch =
+        args.epoch === undefined ? ctx.sdk.epochOf(c, await ctx.market.now()) - 1n : parseId(args.epoch, "--epoch");
       let targets: { listId: bigint; index: number; modeler?: string }[];
       if (args.index !== undefined) {
         const served = await ctx.market.activeList(challengeId, ctx.sdk.startOf(c, epoch));
@@ -48,14 +55,19 @@ marketTask("evict", "Evicts listed modelers that answered too few of a finished 
         targets = await ctx.market.evictionCandidates(challengeId, epoch);
       }
       if (targets.length === 0) {
-        return { data: { challengeId, epoch, evicted: [] }, lines: [`challenge ${challengeId}, epoch ${epoch}: nobody to evict`] };
+        return {
+          data: { challengeId, epoch, evicted: [] },
+          lines: [`challenge ${challengeId}, epoch ${epoch}: nobody to evict`],
+        };
       }
       const evicted = [];
       const lines: string[] = [];
       for (const t of targets) {
         const { txHash } = await ctx.market.evict(challengeId, epoch, t.listId, t.index);
         evicted.push({ ...t, txHash });
-        lines.push(`challenge ${challengeId}, epoch ${epoch}: evicted position ${t.index} of list ${t.listId}${t.modeler ? ` (${t.modeler})` : ""} (tx ${txHash})`);
+        lines.push(
+          `challenge ${challengeId}, epoch ${epoch}: evicted position ${t.index} of list ${t.listId}${t.modeler ? ` (${t.modeler})` : ""} (tx ${txHash})`,
+        );
       }
       return { data: { challengeId, epoch, evicted }, lines };
     }),

@@ -1,4 +1,13 @@
-import { action, epochsToClaim, marketTask, owedNotOpen, parseAddress, parseId, UsageError, type CommonArgs } from "./lib/cli";
+import {
+  action,
+  epochsToClaim,
+  marketTask,
+  owedNotOpen,
+  parseAddress,
+  parseId,
+  UsageError,
+  type CommonArgs,
+} from "./lib/cli";
 
 marketTask("register", "Opts the signer in as a modeler of a challenge, answered for by a host")
   .addParam("challenge", "challenge id")
@@ -47,7 +56,8 @@ marketTask("claim", "Pays a modeler its rewards of finished epochs; anyone may s
       if (epochs.length === 0) {
         // "Nothing owed" is said, with exit 0, only when it is true.
         const waiting = await owedNotOpen(ctx, challengeId, modeler);
-        if (waiting.length > 0) throw new UsageError(`modeler ${modeler}: nothing claimable yet: owed ${waiting.join("; ")}`);
+        if (waiting.length > 0)
+          throw new UsageError(`modeler ${modeler}: nothing claimable yet: owed ${waiting.join("; ")}`);
         return { data: { challengeId, modeler, epochs, amount: 0n }, lines: [`modeler ${modeler}: nothing owed`] };
       }
       const { amount, txHash } = await ctx.market.claimRewards(challengeId, modeler, epochs);

@@ -1,4 +1,14 @@
-import { action, epochsToClaim, marketTask, owedNotOpen, parseAddress, parseAmount, parseId, UsageError, type CommonArgs } from "./lib/cli";
+import {
+  action,
+  epochsToClaim,
+  marketTask,
+  owedNotOpen,
+  parseAddress,
+  parseAmount,
+  parseId,
+  UsageError,
+  type CommonArgs,
+} from "./lib/cli";
 
 marketTask("challenge:create", "Creates a challenge (needs CHALLENGE_MANAGER_ROLE)")
   .addParam("fee", "fee per request in token units, e.g. 1.5")
@@ -13,7 +23,9 @@ marketTask("challenge:create", "Creates a challenge (needs CHALLENGE_MANAGER_ROL
       const { challengeId, txHash } = await ctx.market.createChallenge(creator, admin, fee, args.metadata);
       return {
         data: { challengeId, fee, creator, admin, metadata: args.metadata, txHash },
-        lines: [`challenge ${challengeId} created: fee ${ctx.amount(fee)}, creator ${creator}, admin ${admin} (tx ${txHash})`],
+        lines: [
+          `challenge ${challengeId} created: fee ${ctx.amount(fee)}, creator ${creator}, admin ${admin} (tx ${txHash})`,
+        ],
       };
     }),
   );
@@ -29,7 +41,9 @@ marketTask("challenge:fee", "Sets the fee of a challenge's later requests (its a
       const { txHash } = await ctx.market.setFee(challengeId, fee);
       return {
         data: { challengeId, oldFee, fee, txHash },
-        lines: [`challenge ${challengeId}: fee ${ctx.amount(oldFee)} -> ${ctx.amount(fee)} for later requests (tx ${txHash})`],
+        lines: [
+          `challenge ${challengeId}: fee ${ctx.amount(oldFee)} -> ${ctx.amount(fee)} for later requests (tx ${txHash})`,
+        ],
       };
     }),
   );
@@ -43,7 +57,8 @@ marketTask("claim:fees", "Pays the creator, admin or platform share of finished 
       const challengeId = parseId(args.challenge, "--challenge");
       const { FEE_KINDS } = ctx.sdk;
       const kinds = args.kind === "all" ? [...FEE_KINDS] : FEE_KINDS.filter((k) => k === args.kind);
-      if (kinds.length === 0) throw new UsageError(`--kind must be creator, admin, platform or all, got "${args.kind}"`);
+      if (kinds.length === 0)
+        throw new UsageError(`--kind must be creator, admin, platform or all, got "${args.kind}"`);
       const claims = [];
       const lines: string[] = [];
       const notYet: string[] = [];

@@ -8,7 +8,13 @@ async function openRequests(ctx: Ctx, challengeId: bigint, now: bigint) {
   return Promise.all(
     made.map(async (r) => {
       const { answered } = await ctx.market.requestState(r.requestId);
-      return { requestId: r.requestId, requester: r.key.requester, createdAt: r.createdAt, deadline: r.deadline, answered };
+      return {
+        requestId: r.requestId,
+        requester: r.key.requester,
+        createdAt: r.createdAt,
+        deadline: r.deadline,
+        answered,
+      };
     }),
   );
 }
@@ -18,15 +24,28 @@ async function claimableFor(ctx: Ctx, challengeId: bigint, epoch: bigint) {
   const c = await ctx.market.timeConfig();
   const served = await ctx.market.activeList(challengeId, ctx.sdk.startOf(c, epoch));
   const rewards = await Promise.all(
-    served.members.map(async (m) => ({ who: m.modeler, ...(await ctx.market.claimable(challengeId, m.modeler, [epoch]))[0] })),
+    served.members.map(async (m) => ({
+      who: m.modeler,
+      ...(await ctx.market.claimable(challengeId, m.modeler, [epoch]))[0],
+    })),
   );
   const fees = await Promise.all(
-    ctx.sdk.FEE_KINDS.map(async (kind) => ({ who: kind, ...(await ctx.market.claimable(challengeId, kind, [epoch]))[0] })),
+    ctx.sdk.FEE_KINDS.map(async (kind) => ({
+      who: kind,
+      ...(await ctx.market.claimable(challengeId, kind, [epoch]))[0],
+    })),
   );
-  return { epoch, claimsOpenAt: ctx.sdk.claimsOpenAt(c, epoch), owed: [...rewards, ...fees].map(({ who, amount }) => ({ who, amount })) };
+  return {
+    epoch,
+    claimsOpenAt: ctx.sdk.claimsOpenAt(c, epoch),
+    owed: [...rewards, ...fees].map(({ who, amount }) => ({ who, amount })),
+  };
 }
 
-marketTask("status", "Shows the clock, the epoch's window and claim times, and each challenge's lists, open requests and claimable amounts")
+marketTask(
+  "status",
+  "Shows the clock, the epoch's window and claim times, and each challenge's lists, open requests and claimable amounts",
+)
   .addOptionalParam("challenge", "one challenge id (default: every challenge)")
   .setAction(
     action(async (ctx, args: CommonArgs & { challenge?: string }) => {
@@ -56,12 +75,17 @@ marketTask("status", "Shows the clock, the epoch's window and claim times, and e
         challenges.push({ ...s, openRequests: open, claimable });
 
         lines.push("", `challenge ${id}: fee ${ctx.amount(s.fee)}, creator ${s.creator}, admin ${s.admin}`);
-        for (const [label, list] of [["active", s.activeList], ["pending", s.pendingList]] as const) {
+        for (const [label, list] of [
+          ["active", s.activeList],
+          ["pending", s.pendingList],
+        ] as const) {
           if (!list || list.listId === 0n) {
             if (label === "active") lines.push("  no active list: requests are refused");
             continue;
           }
-          lines.push(`  ${label} list ${list.listId} (from epoch ${list.activationEpoch}, ${isoOf(ctx.sdk.startOf(await ctx.market.timeConfig(), list.activationEpoch))})`);
+          lines.push(
+            `  ${label} list ${list.listId} (from epoch ${list.activationEpoch}, ${isoOf(ctx.sdk.startOf(await ctx.market.timeConfig(), list.activationEpoch))})`,
+          );
           lines.push(
             ...table(
               ["#", "modeler", "host", "opted in"],
@@ -75,10 +99,14 @@ marketTask("status", "Shows the clock, the epoch's window and claim times, and e
           );
         }
         const f = s.figures;
-        lines.push(`  epoch ${epoch}: ${f.answeredRequests} answered requests, ${f.points} answers in time, settled ${ctx.amount(f.settledFees)}, pool ${ctx.amount(f.pool)}`);
+        lines.push(
+          `  epoch ${epoch}: ${f.answeredRequests} answered requests, ${f.points} answers in time, settled ${ctx.amount(f.settledFees)}, pool ${ctx.amount(f.pool)}`,
+        );
         if (s.judgements.length > 0) {
           const { evictionThresholdBps } = await ctx.market.settings();
-          lines.push(`  eviction so far: ${s.judgements[0].threshold} answers keep a modeler listed (${Number(evictionThresholdBps) / 100}% of ${f.answeredRequests} answered requests)`);
+          lines.push(
+            `  eviction so far: ${s.judgements[0].threshold} answers keep a modeler listed (${Number(evictionThresholdBps) / 100}% of ${f.answeredRequests} answered requests)`,
+          );
           lines.push(
             ...table(
               ["#", "modeler", "answers", "standing"],
@@ -86,7 +114,11 @@ marketTask("status", "Shows the clock, the epoch's window and claim times, and e
                 String(j.index),
                 j.modeler,
                 `${j.points} of ${j.answeredRequests}`,
-                !j.judged ? `not judged: ${j.notJudgedBecause}` : j.below ? "below the threshold" : "meets the threshold",
+                !j.judged
+                  ? `not judged: ${j.notJudgedBecause}`
+                  : j.below
+                    ? "below the threshold"
+                    : "meets the threshold",
               ]),
             ).map((l) => `  ${l}`),
           );
@@ -97,7 +129,13 @@ marketTask("status", "Shows the clock, the epoch's window and claim times, and e
           lines.push(
             ...table(
               ["id", "requester", "made", "deadline", "answered by"],
-              open.map((r) => [String(r.requestId), r.requester, isoOf(r.createdAt), isoOf(r.deadline), r.answered.join(",") || "-"]),
+              open.map((r) => [
+                String(r.requestId),
+                r.requester,
+                isoOf(r.createdAt),
+                isoOf(r.deadline),
+                r.answered.join(",") || "-",
+              ]),
             ).map((l) => `  ${l}`),
           );
         }
@@ -107,12 +145,27 @@ marketTask("status", "Shows the clock, the epoch's window and claim times, and e
           if (owed.length === 0) lines.push(`  nothing to claim for epoch ${claimable.epoch} (claims ${when})`);
           else {
             lines.push(`  claimable for epoch ${claimable.epoch} (claims ${when})`);
-            lines.push(...table(["who", "amount"], owed.map((o) => [o.who, ctx.amount(o.amount)])).map((l) => `  ${l}`));
+            lines.push(
+              ...table(
+                ["who", "amount"],
+                owed.map((o) => [o.who, ctx.amount(o.amount)]),
+              ).map((l) => `  ${l}`),
+            );
           }
         }
       }
       return {
-        data: { network: ctx.hre.network.name, chainId, market: ctx.market.address, token: ctx.token, now, epoch, times, paused, challenges },
+        data: {
+          network: ctx.hre.network.name,
+          chainId,
+          market: ctx.market.address,
+          token: ctx.token,
+          now,
+          epoch,
+          times,
+          paused,
+          challenges,
+        },
         lines,
       };
     }),

@@ -2,7 +2,10 @@ import { action, checkLocalChain, marketTask, UsageError, type CommonArgs } from
 
 const MOMENTS = ["window", "epoch-end", "final", "claims"] as const;
 
-marketTask("time", "Local chains only: moves the chain's clock to the next moment named, or a UTC date, and mines a block")
+marketTask(
+  "time",
+  "Local chains only: moves the chain's clock to the next moment named, or a UTC date, and mines a block",
+)
   .addParam(
     "to",
     "the next time a promotion window opens (window), an epoch ends (epoch-end), an epoch's figures are final and " +
@@ -28,7 +31,9 @@ marketTask("time", "Local chains only: moves the chain's clock to the next momen
       if (named) at = moments[named]();
       else {
         if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?Z$/.test(args.to)) {
-          throw new UsageError(`--to must be ${MOMENTS.join(", ")} or an ISO date such as 2026-12-03T00:10:00Z, got "${args.to}"`);
+          throw new UsageError(
+            `--to must be ${MOMENTS.join(", ")} or an ISO date such as 2026-12-03T00:10:00Z, got "${args.to}"`,
+          );
         }
         at = ctx.sdk.utc(args.to);
       }

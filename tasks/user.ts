@@ -28,17 +28,33 @@ marketTask("request", "Pays for one inference, waits for the answers (or refunds
     action(
       async (
         ctx,
-        args: CommonArgs & { challenge: string; input: string; maxFee?: string; permit: boolean; wait: string; combine: string; pollMs: number },
+        args: CommonArgs & {
+          challenge: string;
+          input: string;
+          maxFee?: string;
+          permit: boolean;
+          wait: string;
+          combine: string;
+          pollMs: number;
+        },
       ) => {
         const challengeId = parseId(args.challenge, "--challenge");
         const mode = waitModeOf(args.wait);
         const method = ctx.sdk.COMBINE_METHODS.find((m) => m === args.combine);
-        if (!method) throw new UsageError(`--combine must be ${ctx.sdk.COMBINE_METHODS.join(", ")}, got "${args.combine}"`);
-        const maxFee = args.maxFee === undefined ? undefined : parseAmount(args.maxFee, ctx.token.decimals, "--max-fee");
+        if (!method)
+          throw new UsageError(`--combine must be ${ctx.sdk.COMBINE_METHODS.join(", ")}, got "${args.combine}"`);
+        const maxFee =
+          args.maxFee === undefined ? undefined : parseAmount(args.maxFee, ctx.token.decimals, "--max-fee");
 
         const r = await ctx.market.request(challengeId, args.input, { maxFee, permit: args.permit });
         const lines = requestLines(ctx, r);
-        const request = { requestId: r.requestId, key: r.key, createdAt: r.createdAt, deadline: r.deadline, txHash: r.txHash };
+        const request = {
+          requestId: r.requestId,
+          key: r.key,
+          createdAt: r.createdAt,
+          deadline: r.deadline,
+          txHash: r.txHash,
+        };
         if (mode === "none") return { data: { request }, lines };
 
         const { answers, expected, status } = await ctx.market.waitForAnswers(r, { mode, pollMs: args.pollMs });
@@ -48,7 +64,10 @@ marketTask("request", "Pays for one inference, waits for the answers (or refunds
           lines.push(`no answer by the deadline: refunded ${ctx.amount(r.key.fee)} (tx ${refund.txHash})`);
         }
         // Error answers (the model refused the input, failed or ran out of time) say why, and count in no result.
-        const result = ctx.sdk.combine(method, answers.map((a) => a.text));
+        const result = ctx.sdk.combine(
+          method,
+          answers.map((a) => a.text),
+        );
         const results = answers.filter((a) => !ctx.sdk.isErrorOutput(a.text));
         const errors = answers.filter((a) => ctx.sdk.isErrorOutput(a.text));
         if (answers.length > 0) {
@@ -62,7 +81,15 @@ marketTask("request", "Pays for one inference, waits for the answers (or refunds
         }
         const asData = (a: (typeof answers)[number]) => ({ modeler: a.modeler, output: a.text });
         return {
-          data: { request, expected, answers: results.map(asData), errorAnswers: errors.map(asData), combine: method, result, refund },
+          data: {
+            request,
+            expected,
+            answers: results.map(asData),
+            errorAnswers: errors.map(asData),
+            combine: method,
+            result,
+            refund,
+          },
           lines,
         };
       },

@@ -51,7 +51,16 @@ describe("scripts/demo", () => {
   });
 
   it("answers the slow modeler's requests in time: 182 results, and 70 timeouts where its model could not finish", () => {
-    expect(row(SLOW)).to.include({ answered: 260, results: 182, invalidInput: 8, timeouts: 70, failed: 0, missed: 0, pointsOnChain: 260n, evicted: false });
+    expect(row(SLOW)).to.include({
+      answered: 260,
+      results: 182,
+      invalidInput: 8,
+      timeouts: 70,
+      failed: 0,
+      missed: 0,
+      pointsOnChain: 260n,
+      evicted: false,
+    });
     expect(row(SLOW).paid).to.equal(row("aurora").paid);
     const slow = result.ledger.answers.filter((a) => a.modeler === row(SLOW).address);
     for (const a of slow.filter((x) => parseErrorOutput(x.output)?.code === "timeout")) {
@@ -70,12 +79,24 @@ describe("scripts/demo", () => {
     expect(honest).to.have.length(8);
     for (const m of honest) {
       const mine = answers.filter((a) => a.modeler === m.address);
-      expect(mine.map((a) => a.output)).to.deep.equal(Array(30).fill(`error: invalid-input: input is not a wallet address: "${REJECTED.input}"`));
+      expect(mine.map((a) => a.output)).to.deep.equal(
+        Array(30).fill(`error: invalid-input: input is not a wallet address: "${REJECTED.input}"`),
+      );
     }
-    const slowCodes = answers.filter((a) => a.modeler === row(SLOW).address).map((a) => parseErrorOutput(a.output)?.code);
-    expect([slowCodes.filter((c) => c === "invalid-input").length, slowCodes.filter((c) => c === "timeout").length]).to.deep.equal([8, 22]);
+    const slowCodes = answers
+      .filter((a) => a.modeler === row(SLOW).address)
+      .map((a) => parseErrorOutput(a.output)?.code);
+    expect([
+      slowCodes.filter((c) => c === "invalid-input").length,
+      slowCodes.filter((c) => c === "timeout").length,
+    ]).to.deep.equal([8, 22]);
     expect(result.ledger.refunds.filter((x) => rejected.has(x.requestId))).to.deep.equal([]);
-    expect(answers.filter((a) => a.settledFee > 0n).map((a) => a.requestId).sort()).to.deep.equal([...rejected].sort());
+    expect(
+      answers
+        .filter((a) => a.settledFee > 0n)
+        .map((a) => a.requestId)
+        .sort(),
+    ).to.deep.equal([...rejected].sort());
     expect(result.audit.checks.find((c) => c.name === "a burst of rejected inputs evicts no one")?.ok).to.equal(true);
   });
 

@@ -47,7 +47,21 @@ export async function deployFixture() {
     await token.mint(user.address, 1_000n * FEE);
     await token.connect(user).approve(await market.getAddress(), ethers.MaxUint256);
   }
-  return { market, token, admin, treasury, manager, keeper, pauser, creator, challengeAdmin, stranger, users, modelers, hosts };
+  return {
+    market,
+    token,
+    admin,
+    treasury,
+    manager,
+    keeper,
+    pauser,
+    creator,
+    challengeAdmin,
+    stranger,
+    users,
+    modelers,
+    hosts,
+  };
 }
 
 /*
@@ -58,7 +72,9 @@ export async function deployFixture() {
 /** A challenge (id 1, fee FEE) whose first five modelers registered with their hosts; no list yet. */
 export async function challengeFixture() {
   const f = await loadFixture(deployFixture);
-  await f.market.connect(f.manager).createChallenge(f.creator.address, f.challengeAdmin.address, FEE, "wallet credit score");
+  await f.market
+    .connect(f.manager)
+    .createChallenge(f.creator.address, f.challengeAdmin.address, FEE, "wallet credit score");
   for (let i = 0; i < 5; i++) await f.market.connect(f.modelers[i]).register(1, f.hosts[i].address);
   return { ...f, challengeId: 1n };
 }
@@ -68,7 +84,11 @@ export async function activeFixture() {
   const f = await loadFixture(challengeFixture);
   await time.increaseTo(DATES.e0Window);
   const listed = f.modelers.slice(0, 5);
-  await f.market.connect(f.keeper).promote(1, listed.map((m) => m.address), ethers.id("leaderboard-e0"));
+  await f.market.connect(f.keeper).promote(
+    1,
+    listed.map((m) => m.address),
+    ethers.id("leaderboard-e0"),
+  );
   await time.increaseTo(DATES.e1Start);
   return { ...f, listed, listId: 1n };
 }

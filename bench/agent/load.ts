@@ -31,7 +31,11 @@ export async function sendLoad(o: LoadOptions): Promise<LoadResult> {
   const wallets = o.users.map((u) => u.connect(o.provider));
   const nonces = await Promise.all(wallets.map((w) => o.provider.getTransactionCount(w.address, "pending")));
   const markets = wallets.map((w) => InferenceMarket__factory.connect(o.market, w));
-  const overrides = { gasLimit: o.gasLimit, maxFeePerGas: parseUnits("100", "gwei"), maxPriorityFeePerGas: parseUnits("1", "gwei") };
+  const overrides = {
+    gasLimit: o.gasLimit,
+    maxFeePerGas: parseUnits("100", "gwei"),
+    maxPriorityFeePerGas: parseUnits("1", "gwei"),
+  };
   const gapMs = o.durationMs / o.requests;
   const started = Date.now();
   const sends: Promise<string>[] = [];
@@ -40,7 +44,9 @@ export async function sendLoad(o: LoadOptions): Promise<LoadResult> {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const u = i % wallets.length;
     const input = toUtf8Bytes(o.inputs[i % o.inputs.length]);
-    sends.push(markets[u].request(o.challengeId, o.fee, input, { ...overrides, nonce: nonces[u]++ }).then((tx) => tx.hash));
+    sends.push(
+      markets[u].request(o.challengeId, o.fee, input, { ...overrides, nonce: nonces[u]++ }).then((tx) => tx.hash),
+    );
   }
   const hashes = await Promise.all(sends);
   return { hashes, sentMs: Date.now() - started };

@@ -16,7 +16,13 @@ export interface Cast {
 /** The accounts of a bench: deployer 0, keeper 1, host 2, modelers from 3, users after them. */
 export function cast(modelers: number, users: number): Cast {
   const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => account(from + i));
-  return { deployer: account(0), keeper: account(1), host: account(2), modelers: range(3, modelers), users: range(3 + modelers, users) };
+  return {
+    deployer: account(0),
+    keeper: account(1),
+    host: account(2),
+    modelers: range(3, modelers),
+    users: range(3 + modelers, users),
+  };
 }
 
 export interface Market1 {
@@ -53,13 +59,19 @@ export async function prepare(node: Node, spot: DeploySpot, c: Cast): Promise<Ma
   const token = TestToken__factory.connect(deployment.token, signer(c.deployer));
   for (const u of c.users) await (await token.mint(u.address, 10_000n * FEE)).wait();
   await Promise.all(
-    c.users.map(async (u) => (await TestToken__factory.connect(deployment.token, signer(u)).approve(deployment.market, MaxUint256)).wait()),
+    c.users.map(async (u) =>
+      (await TestToken__factory.connect(deployment.token, signer(u)).approve(deployment.market, MaxUint256)).wait(),
+    ),
   );
 
   const time = await market.timeConfig();
   const epoch = epochOf(time, await node.latestTimestamp());
   await node.mineAt(windowStart(time, epoch));
-  await as(c.keeper).promote(challengeId, c.modelers.map((m) => m.address), ZeroHash);
+  await as(c.keeper).promote(
+    challengeId,
+    c.modelers.map((m) => m.address),
+    ZeroHash,
+  );
   await node.mineAt(startOf(time, activationEpoch(time, epoch)));
 
   const probe = Market.connect(deployment.market, c.users[0].connect(node.provider));

@@ -16,7 +16,11 @@ async function hotPaths(w: World, listSize: number): Promise<Record<string, bigi
   await w.claimable(epoch);
   const claim = await w.claim(answerer, [epoch]);
   await snapshot.restore();
-  return { "request.approve": r.gas, ...(additional ? { "answer.additional": additional } : {}), "claim.1epoch": claim };
+  return {
+    "request.approve": r.gas,
+    ...(additional ? { "answer.additional": additional } : {}),
+    "claim.1epoch": claim,
+  };
 }
 
 type Progress = (step: string) => void;

@@ -58,7 +58,16 @@ export async function steadyState(progress: (step: string) => void): Promise<Rec
 
   progress("promotion and registration");
   await time.increaseTo(windowStart(T, await w.epoch()));
-  put("promote.10", await gasOf(w.market.promote(1, [...w.modelers].reverse().map((m) => m.address), ethers.id("lb"))));
+  put(
+    "promote.10",
+    await gasOf(
+      w.market.promote(
+        1,
+        [...w.modelers].reverse().map((m) => m.address),
+        ethers.id("lb"),
+      ),
+    ),
+  );
   put("register", await gasOf(w.market.connect(w.spare).register(1, w.spare.address)));
   await snapshot.restore();
   return gas;

@@ -3,7 +3,12 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { ContractTransactionResponse, Signer } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import LocalMarketModule from "../../ignition/modules/LocalMarket";
-import { InferenceMarket__factory, TestToken__factory, type InferenceMarket, type TestToken } from "../../typechain-types";
+import {
+  InferenceMarket__factory,
+  TestToken__factory,
+  type InferenceMarket,
+  type TestToken,
+} from "../../typechain-types";
 import type { IInferenceMarket } from "../../typechain-types/contracts/InferenceMarket";
 import { DEFAULT_TIME, claimsOpenAt, finalAt, startOf, utc, windowStart } from "../../sdk/time";
 
@@ -47,11 +52,16 @@ export async function world(listSize: number) {
   }
   await market.createChallenge(creator.address, challengeAdmin.address, FEE, "wallet credit score");
   // Every payee already holds tokens, as in a live market: transfers to them are not first writes.
-  for (const s of [...users, ...modelers, creator, challengeAdmin, treasury]) await token.mint(s.address, 1_000_000n * FEE);
+  for (const s of [...users, ...modelers, creator, challengeAdmin, treasury])
+    await token.mint(s.address, 1_000_000n * FEE);
   for (const u of users) await token.connect(u).approve(await market.getAddress(), ethers.MaxUint256);
   for (let i = 0; i < listSize; i++) await market.connect(modelers[i]).register(1, hosts[i].address);
   await time.increaseTo(windowStart(T, FIRST_EPOCH - 1n));
-  await market.promote(1, modelers.map((m) => m.address), ethers.id("leaderboard"));
+  await market.promote(
+    1,
+    modelers.map((m) => m.address),
+    ethers.id("leaderboard"),
+  );
   await time.increaseTo(startOf(T, FIRST_EPOCH));
 
   let nextUser = 0;

@@ -86,7 +86,11 @@ interface IInferenceMarket {
     /// @param fee The fee per request.
     /// @param metadata Free text or a URI describing the task.
     event ChallengeCreated(
-        uint256 indexed challengeId, address indexed creator, address indexed admin, uint256 fee, string metadata
+        uint256 indexed challengeId,
+        address indexed creator,
+        address indexed admin,
+        uint256 fee,
+        string metadata
     );
     /// @param challengeId The challenge.
     /// @param oldFee The fee before; requests already made keep it.
@@ -104,7 +108,10 @@ interface IInferenceMarket {
     /// @param host The address that answers for it.
     /// @param optedInAt Requests made from this time on are open to it.
     event ModelerRegistered(
-        uint256 indexed challengeId, address indexed modeler, address indexed host, uint256 optedInAt
+        uint256 indexed challengeId,
+        address indexed modeler,
+        address indexed host,
+        uint256 optedInAt
     );
     /// @param challengeId The challenge.
     /// @param modeler The modeler.
@@ -160,14 +167,21 @@ interface IInferenceMarket {
     /// @param points Its answers in time, the divisor of its rewards.
     /// @param rewardDust What the floored rewards leave of the pool; it goes to the platform's share.
     event EpochFinalized(
-        uint256 indexed challengeId, uint256 indexed epoch, uint256 listId, uint256 points, uint256 rewardDust
+        uint256 indexed challengeId,
+        uint256 indexed epoch,
+        uint256 listId,
+        uint256 points,
+        uint256 rewardDust
     );
     /// @param requestId The request nobody answered in time.
     /// @param challengeId Its challenge.
     /// @param requester Who got the fee back.
     /// @param fee The amount returned.
     event RequestRefunded(
-        uint256 indexed requestId, uint256 indexed challengeId, address indexed requester, uint256 fee
+        uint256 indexed requestId,
+        uint256 indexed challengeId,
+        address indexed requester,
+        uint256 fee
     );
     /// @notice One event per claim rather than per epoch: an epoch's reward is `pool * points / total`, from
     /// the modeler's RequestAnswered events and the epoch's EpochFinalized, so the list of epochs is enough.
@@ -182,7 +196,11 @@ interface IInferenceMarket {
     /// @param kind Which share.
     /// @param amount The tokens paid.
     event FeesClaimed(
-        uint256 indexed challengeId, address indexed recipient, uint256 indexed epoch, FeeRecipient kind, uint256 amount
+        uint256 indexed challengeId,
+        address indexed recipient,
+        uint256 indexed epoch,
+        FeeRecipient kind,
+        uint256 amount
     );
     /// @param challengeId The challenge.
     /// @param modeler The modeler evicted until it is promoted again.
@@ -332,9 +350,12 @@ interface IInferenceMarket {
 
     /// @notice Creates a challenge.
     /// @dev Requires CHALLENGE_MANAGER_ROLE, non-zero creator and admin, a fee in (0, 2^96). Emits ChallengeCreated.
-    function createChallenge(address creator, address admin, uint256 fee, string calldata metadata)
-        external
-        returns (uint256 challengeId);
+    function createChallenge(
+        address creator,
+        address admin,
+        uint256 fee,
+        string calldata metadata
+    ) external returns (uint256 challengeId);
 
     /// @notice Sets the fee of later requests.
     /// @dev Requires the caller to be the challenge's admin and a fee in (0, 2^96). Emits ChallengeFeeChanged.
@@ -361,9 +382,11 @@ interface IInferenceMarket {
     /// @notice Promotes the challenge's Top-10 for the current epoch; it serves from the activation epoch.
     /// @dev Requires KEEPER_ROLE, not paused, the promotion window, no promotion yet this epoch, 1 to 10 distinct
     /// non-zero modelers. A listed modeler under eviction is cleared from the activation epoch. Emits ListPromoted.
-    function promote(uint256 challengeId, address[] calldata modelers, bytes32 leaderboardHash)
-        external
-        returns (uint256 listId);
+    function promote(
+        uint256 challengeId,
+        address[] calldata modelers,
+        bytes32 leaderboardHash
+    ) external returns (uint256 listId);
 
     // ------------------------------------------------------------------ modelers and hosts
 
@@ -420,15 +443,19 @@ interface IInferenceMarket {
     /// @notice Pays `modeler` its rewards for `epochs` of the challenge. Anyone may call; only the modeler is paid.
     /// @dev Each epoch must be open for claims, unclaimed by the modeler, and hold points of it.
     /// Emits RewardsClaimed.
-    function claimRewards(uint256 challengeId, address modeler, uint256[] calldata epochs)
-        external
-        returns (uint256 amount);
+    function claimRewards(
+        uint256 challengeId,
+        address modeler,
+        uint256[] calldata epochs
+    ) external returns (uint256 amount);
 
     /// @notice Pays the creator, admin or treasury its share for `epochs`. Anyone may call; only it is paid.
     /// @dev Each epoch must be open for claims, unclaimed for that share, and owe something. Emits FeesClaimed.
-    function claimFees(uint256 challengeId, FeeRecipient kind, uint256[] calldata epochs)
-        external
-        returns (uint256 amount);
+    function claimFees(
+        uint256 challengeId,
+        FeeRecipient kind,
+        uint256[] calldata epochs
+    ) external returns (uint256 amount);
 
     /// @notice Sums and stores a challenge's totals for a finished epoch: its points, the divisor of every reward,
     /// and the dust the floored rewards leave. Anyone may call; the keeper does each week, and the first claim

@@ -28,14 +28,13 @@ library Payouts {
     }
 
     /// @notice Splits `settled` fees; the pool takes the remainder so the four parts sum to `settled` exactly.
-    function split(Shares memory s, uint256 settled)
-        internal
-        pure
-        returns (uint256 pool, uint256 creator, uint256 admin, uint256 platform)
-    {
-        creator = settled * s.creatorBps / BPS;
-        admin = settled * s.adminBps / BPS;
-        platform = settled * s.platformBps / BPS;
+    function split(
+        Shares memory s,
+        uint256 settled
+    ) internal pure returns (uint256 pool, uint256 creator, uint256 admin, uint256 platform) {
+        creator = (settled * s.creatorBps) / BPS;
+        admin = (settled * s.adminBps) / BPS;
+        platform = (settled * s.platformBps) / BPS;
         // The three shares are each at most settled * bps / BPS with bps summing below BPS: no underflow.
         unchecked {
             pool = settled - creator - admin - platform;
@@ -45,6 +44,6 @@ library Payouts {
     /// @notice The reward for `points` out of `totalPoints`: `pool * points / totalPoints`, floored.
     /// @dev The pool is below 2^128 and points below 2^40, so the product cannot overflow.
     function reward(uint256 pool, uint256 points, uint256 totalPoints) internal pure returns (uint256) {
-        return pool * points / totalPoints;
+        return (pool * points) / totalPoints;
     }
 }

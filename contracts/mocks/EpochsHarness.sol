@@ -41,11 +41,10 @@ contract EpochsHarness {
         t.claimsOpenAt = c.claimsOpenAt(t.epoch);
     }
 
-    function split(Payouts.Shares calldata s, uint256 settled)
-        external
-        pure
-        returns (uint256 pool, uint256 creator, uint256 admin, uint256 platform)
-    {
+    function split(
+        Payouts.Shares calldata s,
+        uint256 settled
+    ) external pure returns (uint256 pool, uint256 creator, uint256 admin, uint256 platform) {
         return s.split(settled);
     }
 

@@ -32,10 +32,12 @@ contract ForwardingHost {
     /// @param key The request's key.
     /// @param index The answering modeler's position in the request's list.
     /// @param output The inference output.
-    function answer(uint256 requestId, IInferenceMarket.RequestKey calldata key, uint256 index, bytes calldata output)
-        external
-        onlyOperator
-    {
+    function answer(
+        uint256 requestId,
+        IInferenceMarket.RequestKey calldata key,
+        uint256 index,
+        bytes calldata output
+    ) external onlyOperator {
         MARKET.answer(requestId, key, index, output);
     }
 

@@ -35,7 +35,13 @@ export async function act(
   try {
     const sent = await rpcRetry(log, options.retry, options.signal)(fields.action, send);
     log.info(
-      { ...fields, status: "sent", txHash: sent.txHash, block: sent.receipt.blockNumber, gasUsed: sent.receipt.gasUsed },
+      {
+        ...fields,
+        status: "sent",
+        txHash: sent.txHash,
+        block: sent.receipt.blockNumber,
+        gasUsed: sent.receipt.gasUsed,
+      },
       `${fields.action}: sent`,
     );
     return { outcome: "sent", sent };

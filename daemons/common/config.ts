@@ -67,7 +67,13 @@ export function setting(values: FlagValues, flag: string, env: Env, name: string
 }
 
 /** A whole number in [min, max], from a flag or variable described as `what`. */
-export function integer(text: string | undefined, what: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+export function integer(
+  text: string | undefined,
+  what: string,
+  fallback: number,
+  min = 1,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (text === undefined) return fallback;
   if (!/^\d+$/.test(text.trim())) throw new ConfigError(`${what} must be a whole number, got "${text}"`);
   const n = Number(text.trim());
@@ -91,7 +97,10 @@ export function privateKey(env: Env, name: string): Wallet {
 /** A comma-separated list of addresses, checksummed; undefined when not given. */
 export function addressList(text: string | undefined, what: string): string[] | undefined {
   if (text === undefined) return undefined;
-  const items = text.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (items.length === 0) throw new ConfigError(`${what} is empty`);
   return items.map((a) => {
     if (!isAddress(a)) throw new ConfigError(`${what}: "${a}" is not an address`);
@@ -114,7 +123,8 @@ export function commonConfig(values: FlagValues, env: Env, defaultPollMs: number
     throw new ConfigError((err as Error).message);
   }
   const logLevel = setting(values, "log-level", env, "LOG_LEVEL") ?? "info";
-  if (!LEVELS.has(logLevel)) throw new ConfigError(`--log-level must be one of ${[...LEVELS].join(", ")}, got "${logLevel}"`);
+  if (!LEVELS.has(logLevel))
+    throw new ConfigError(`--log-level must be one of ${[...LEVELS].join(", ")}, got "${logLevel}"`);
   const onceEnv = env.ONCE;
   if (onceEnv !== undefined && onceEnv !== "" && onceEnv !== "0" && onceEnv !== "1") {
     throw new ConfigError(`ONCE must be 0 or 1, got "${onceEnv}"`);

@@ -6,7 +6,11 @@ import { ConfigError } from "./config";
 export function connect(rpc: string, deployment: Deployment, key: Wallet) {
   const network = Network.from(deployment.chainId);
   // No 250 ms cache of identical reads: a batch sent right after another must read the next nonce, not the last.
-  const provider = new JsonRpcProvider(rpc, network, { staticNetwork: network, pollingInterval: 1_000, cacheTimeout: -1 });
+  const provider = new JsonRpcProvider(rpc, network, {
+    staticNetwork: network,
+    pollingInterval: 1_000,
+    cacheTimeout: -1,
+  });
   return { provider, signer: key.connect(provider) };
 }
 
@@ -14,7 +18,9 @@ export function connect(rpc: string, deployment: Deployment, key: Wallet) {
 export async function checkDeployment(provider: JsonRpcProvider, deployment: Deployment): Promise<void> {
   const chainId = Number(await provider.send("eth_chainId", []));
   if (chainId !== deployment.chainId) {
-    throw new ConfigError(`the RPC serves chain ${chainId}, but the deployment file is for chain ${deployment.chainId} (${deployment.network})`);
+    throw new ConfigError(
+      `the RPC serves chain ${chainId}, but the deployment file is for chain ${deployment.chainId} (${deployment.network})`,
+    );
   }
   if ((await provider.getCode(deployment.market)) === "0x") {
     throw new ConfigError(`no contract at the market address ${deployment.market} on chain ${chainId}`);

@@ -2,7 +2,14 @@ import { revertData } from "../../sdk/errors";
 import { isAbort, sleep } from "./sleep";
 
 /** ethers error codes of a node that is down, slow, overloaded or out of sync: worth another try. */
-const TRANSIENT_CODES = new Set(["NETWORK_ERROR", "SERVER_ERROR", "TIMEOUT", "UNKNOWN_ERROR", "NONCE_EXPIRED", "REPLACEMENT_UNDERPRICED"]);
+const TRANSIENT_CODES = new Set([
+  "NETWORK_ERROR",
+  "SERVER_ERROR",
+  "TIMEOUT",
+  "UNKNOWN_ERROR",
+  "NONCE_EXPIRED",
+  "REPLACEMENT_UNDERPRICED",
+]);
 
 function codeChain(err: unknown, depth = 0): string[] {
   if (depth > 5 || err === null || typeof err !== "object") return [];

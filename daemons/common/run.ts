@@ -35,10 +35,14 @@ export async function runDaemon<R>(spec: DaemonSpec<R>): Promise<number> {
   let stopLoop: (() => Promise<void>) | undefined;
   let stopped: () => void = () => {};
   const whenStopped = new Promise<void>((resolve) => (stopped = resolve));
-  const removeSignals = onSignals(() => {
-    controller.abort();
-    (stopLoop?.() ?? Promise.resolve()).then(stopped);
-  }, log, spec.signals);
+  const removeSignals = onSignals(
+    () => {
+      controller.abort();
+      (stopLoop?.() ?? Promise.resolve()).then(stopped);
+    },
+    log,
+    spec.signals,
+  );
 
   try {
     await withRetry(spec.init, {

@@ -74,7 +74,8 @@ export function checkServed(modelers: readonly ServedModeler[] | undefined): Ser
   }
   const seen = new Map<string, ServedModeler>();
   for (const m of modelers) {
-    if (typeof m.challengeId !== "bigint" || m.challengeId <= 0n) throw new ConfigError(`modelers: challenge id ${String(m.challengeId)} is not a positive whole number`);
+    if (typeof m.challengeId !== "bigint" || m.challengeId <= 0n)
+      throw new ConfigError(`modelers: challenge id ${String(m.challengeId)} is not a positive whole number`);
     if (!isAddress(m.modeler)) throw new ConfigError(`modelers: "${m.modeler}" is not an address`);
     seen.set(servedKey(m.challengeId, m.modeler), { challengeId: m.challengeId, modeler: getAddress(m.modeler) });
   }
@@ -124,7 +125,8 @@ export class HostAgent {
     }
     this.marginS = BigInt(options.marginS ?? 10);
     const timeoutS = options.modelTimeoutS ?? DEFAULT_MODEL_TIMEOUT_S;
-    if (!Number.isInteger(timeoutS) || timeoutS < 1) throw new ConfigError(`modelTimeoutS must be a whole number of seconds, at least 1, got ${timeoutS}`);
+    if (!Number.isInteger(timeoutS) || timeoutS < 1)
+      throw new ConfigError(`modelTimeoutS must be a whole number of seconds, at least 1, got ${timeoutS}`);
     this.modelTimeoutMs = timeoutS * 1000;
     this.clock = options.sleep ?? sleep;
     this.windowBlock = options.fromBlock ?? 0;
@@ -150,7 +152,8 @@ export class HostAgent {
     const due: OpenRequest[] = [];
     for (const r of open) {
       if (!this.sender.pending(r)) continue;
-      if (r.deadline < now + this.marginS) this.sender.skip(r, report, `only ${r.deadline - now} s left, margin ${this.marginS} s`);
+      if (r.deadline < now + this.marginS)
+        this.sender.skip(r, report, `only ${r.deadline - now} s left, margin ${this.marginS} s`);
       else due.push(r);
     }
     // Chunk after chunk, most urgent first; each answer is sent by the end of its budget, and the pass does
@@ -172,7 +175,11 @@ export class HostAgent {
       this.eventsBlock ??= head + 1;
       return;
     }
-    const challenges = await this.market.challengesNaming(this.host!, { fromBlock: from, toBlock: head, maxRange: this.options.logRange });
+    const challenges = await this.market.challengesNaming(this.host!, {
+      fromBlock: from,
+      toBlock: head,
+      maxRange: this.options.logRange,
+    });
     this.eventsBlock = head + 1;
     for (const challengeId of challenges) {
       let again = 0;
@@ -181,7 +188,10 @@ export class HostAgent {
         this.finished.delete(id);
         again++;
       }
-      this.log.info({ action: "relook", status: "done", challengeId, requests: again }, "a modeler named this host: looking again at the challenge's requests");
+      this.log.info(
+        { action: "relook", status: "done", challengeId, requests: again },
+        "a modeler named this host: looking again at the challenge's requests",
+      );
     }
   }
 
@@ -199,8 +209,11 @@ export class HostAgent {
         const listKey = `${challengeId}/${r.key.listId}`;
         if (!lists.has(listKey)) lists.set(listKey, this.market.list(challengeId, r.key.listId));
         const naming = (await lists.get(listKey)!).members.filter((m) => m.host.toLowerCase() === host);
-        for (const m of naming) if (!this.served.has(servedKey(challengeId, m.modeler))) this.ignore(challengeId, m.modeler);
-        const mine = naming.filter((m) => this.served.has(servedKey(challengeId, m.modeler)) && !m.evicted && m.optedInAt <= r.createdAt);
+        for (const m of naming)
+          if (!this.served.has(servedKey(challengeId, m.modeler))) this.ignore(challengeId, m.modeler);
+        const mine = naming.filter(
+          (m) => this.served.has(servedKey(challengeId, m.modeler)) && !m.evicted && m.optedInAt <= r.createdAt,
+        );
         if (mine.length === 0) {
           this.finished.set(r.requestId, { deadline: r.deadline, challengeId });
           return [];
@@ -212,7 +225,9 @@ export class HostAgent {
         return left.map((m) => ({ ...r, index: m.index, modeler: m.modeler }));
       }),
     );
-    return found.flat().sort((a, b) => (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : a.index - b.index));
+    return found
+      .flat()
+      .sort((a, b) => (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : a.index - b.index));
   }
 
   private ignore(challengeId: bigint, modeler: string) {
@@ -255,7 +270,13 @@ export class HostAgent {
       /** Ends the model's waits: once the agent stops waiting for it. */
       model: AbortController;
     }
-    const items: Item[] = chunk.map((r) => ({ r, outcome: this.sender.cached(r), sent: false, timer: new AbortController(), model: new AbortController() }));
+    const items: Item[] = chunk.map((r) => ({
+      r,
+      outcome: this.sender.cached(r),
+      sent: false,
+      timer: new AbortController(),
+      model: new AbortController(),
+    }));
     let sending = Promise.resolve();
     let failure: { err: unknown } | undefined;
     const flush = () => {
@@ -337,7 +358,15 @@ export class HostAgent {
     const id = keyOf(r);
     report.errors.push({ id, code });
     if (!this.sender.once(`${id}:error`, r.deadline)) return;
-    const fields = { action: "model", status: code, requestId: r.requestId, challengeId: r.key.challengeId, modeler: r.modeler, index: r.index, detail };
+    const fields = {
+      action: "model",
+      status: code,
+      requestId: r.requestId,
+      challengeId: r.key.challengeId,
+      modeler: r.modeler,
+      index: r.index,
+      detail,
+    };
     const msg = "model: no result, answering with an error output";
     if (code === ERROR_CODES.invalidInput) this.log.info(fields, msg);
     else this.log.warn(fields, msg);

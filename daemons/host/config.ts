@@ -1,6 +1,17 @@
 import type { Wallet } from "ethers";
 import { getAddress, isAddress } from "ethers";
-import { COMMON_FLAGS, ConfigError, commonConfig, commonUsage, integer, parseFlags, privateKey, setting, type CommonConfig, type Env } from "../common/config";
+import {
+  COMMON_FLAGS,
+  ConfigError,
+  commonConfig,
+  commonUsage,
+  integer,
+  parseFlags,
+  privateKey,
+  setting,
+  type CommonConfig,
+  type Env,
+} from "../common/config";
 import { DEFAULT_MODEL_TIMEOUT_S, MAX_BATCH, checkServed, type ServedModeler } from "./agent";
 import { loadModel, type Model } from "./model";
 
@@ -40,10 +51,16 @@ export interface HostConfig extends CommonConfig {
  */
 export function servedList(text: string | undefined): ServedModeler[] {
   if (text === undefined) return checkServed([]);
-  const items = text.split(",").map((s) => s.trim()).filter(Boolean);
+  const items = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const pairs = items.map((item) => {
     const m = /^(\d+):(.+)$/.exec(item);
-    if (!m) throw new ConfigError(`--modelers: "${item}" is not <challengeId>:<address>, e.g. 1:0x70997970C51812dc3A010C7d01b50e0d17dc79C8`);
+    if (!m)
+      throw new ConfigError(
+        `--modelers: "${item}" is not <challengeId>:<address>, e.g. 1:0x70997970C51812dc3A010C7d01b50e0d17dc79C8`,
+      );
     const address = m[2].trim();
     if (!isAddress(address)) throw new ConfigError(`--modelers: "${address}" is not an address`);
     return { challengeId: BigInt(m[1]), modeler: getAddress(address) };
@@ -58,11 +75,18 @@ export function hostConfig(argv: string[], env: Env): HostConfig | "help" {
   const common = commonConfig(values, env, 2_000);
   const key = privateKey(env, "HOST_KEY");
   const modelPath = setting(values, "model", env, "MODEL");
-  if (modelPath === undefined) throw new ConfigError("no model: give --model <path> (or MODEL), e.g. models/credit-score.ts");
+  if (modelPath === undefined)
+    throw new ConfigError("no model: give --model <path> (or MODEL), e.g. models/credit-score.ts");
   const model = loadModel(modelPath);
   const batchSize = integer(setting(values, "batch-size", env, "BATCH_SIZE"), "--batch-size", 10, 1, MAX_BATCH);
   const marginS = integer(setting(values, "margin-s", env, "ANSWER_MARGIN_S"), "--margin-s", 10, 0, 86_400);
-  const modelTimeoutS = integer(setting(values, "model-timeout-s", env, "MODEL_TIMEOUT_S"), "--model-timeout-s", DEFAULT_MODEL_TIMEOUT_S, 1, 86_400);
+  const modelTimeoutS = integer(
+    setting(values, "model-timeout-s", env, "MODEL_TIMEOUT_S"),
+    "--model-timeout-s",
+    DEFAULT_MODEL_TIMEOUT_S,
+    1,
+    86_400,
+  );
   const modelers = servedList(setting(values, "modelers", env, "MODELERS"));
   return { ...common, key, modelPath, model, modelers, batchSize, marginS, modelTimeoutS };
 }

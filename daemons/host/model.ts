@@ -6,7 +6,15 @@ import { ConfigError } from "../common/config";
 /** The chain reads a model may make: no signer, no sending. */
 export type ReadProvider = Pick<
   Provider,
-  "getBalance" | "getTransactionCount" | "getCode" | "getStorage" | "call" | "getBlock" | "getBlockNumber" | "getLogs" | "getNetwork"
+  | "getBalance"
+  | "getTransactionCount"
+  | "getCode"
+  | "getStorage"
+  | "call"
+  | "getBlock"
+  | "getBlockNumber"
+  | "getLogs"
+  | "getNetwork"
 >;
 
 /** What the host agent gives a model besides the request's input. */
@@ -105,7 +113,10 @@ export async function answerFor(model: Model, input: string, ctx: ModelContext):
   if (!isErrorOutput(output)) return { output };
   const own = parseErrorOutput(output)!;
   if (KNOWN_CODES.has(own.code)) return { output, error: { code: own.code as ErrorCode, detail: own.detail } };
-  return errorOutcome(ERROR_CODES.modelFailed, `the model's output begins with "error: " but has no known code: ${output}`);
+  return errorOutcome(
+    ERROR_CODES.modelFailed,
+    `the model's output begins with "error: " but has no known code: ${output}`,
+  );
 }
 
 function isModel(value: unknown): value is Model {
@@ -128,6 +139,7 @@ export function loadModel(path: string): Model {
     throw new ConfigError(`cannot load model ${file}: ${(err as Error).message}`);
   }
   const candidate = isModel(mod) ? mod : mod.default;
-  if (!isModel(candidate)) throw new ConfigError(`model ${file} must export preprocess, predict and postprocess functions`);
+  if (!isModel(candidate))
+    throw new ConfigError(`model ${file} must export preprocess, predict and postprocess functions`);
   return candidate;
 }

@@ -100,7 +100,16 @@ export class Sender {
     report.skipped.push({ id, reason });
     if (!this.once(`${id}:skipped`, r.deadline)) return;
     this.log.warn(
-      { action: "answer", status: "skipped", requestId: r.requestId, challengeId: r.key.challengeId, modeler: r.modeler, index: r.index, deadline: r.deadline, reason },
+      {
+        action: "answer",
+        status: "skipped",
+        requestId: r.requestId,
+        challengeId: r.key.challengeId,
+        modeler: r.modeler,
+        index: r.index,
+        deadline: r.deadline,
+        reason,
+      },
       "answer: cannot make it in time",
     );
   }
@@ -121,7 +130,9 @@ export class Sender {
       return false;
     });
     // The chain may have moved while the model ran: answer only what is still unanswered.
-    const states = await Promise.all(live.map(({ r }) => rpc("requestState", () => this.market.requestState(r.requestId))));
+    const states = await Promise.all(
+      live.map(({ r }) => rpc("requestState", () => this.market.requestState(r.requestId))),
+    );
     const fresh = live.filter(({ r }, i) => {
       if (!states[i].answered.includes(r.index)) return true;
       this.settled(r);
@@ -138,7 +149,11 @@ export class Sender {
     const answers = this.answers(items);
     let reasons: string[];
     try {
-      reasons = await rpcRetry(this.log, this.retry, signal)("answerBatch.staticCall", async () => {
+      reasons = await rpcRetry(
+        this.log,
+        this.retry,
+        signal,
+      )("answerBatch.staticCall", async () => {
         try {
           return [...(await c.answerBatch.staticCall(answers))];
         } catch (err) {
@@ -149,7 +164,10 @@ export class Sender {
       if (isAbort(err) || !(err instanceof RevertError)) throw err;
       const all = batchReasons(err);
       if (!all) {
-        this.log.warn({ action: "answerBatch", status: "reverted", size: items.length, error: decodeError(err) }, "answerBatch: the pre-flight reverts; nothing sent");
+        this.log.warn(
+          { action: "answerBatch", status: "reverted", size: items.length, error: decodeError(err) },
+          "answerBatch: the pre-flight reverts; nothing sent",
+        );
         return [];
       }
       reasons = all;
@@ -162,11 +180,23 @@ export class Sender {
   }
 
   private answers(items: Ready[]) {
-    return items.map(({ r, output }) => ({ requestId: r.requestId, key: r.key, index: r.index, output: encodeText(output) }));
+    return items.map(({ r, output }) => ({
+      requestId: r.requestId,
+      key: r.key,
+      index: r.index,
+      output: encodeText(output),
+    }));
   }
 
   private fields(r: OpenRequest, output?: string) {
-    return { action: "answer", requestId: r.requestId, challengeId: r.key.challengeId, modeler: r.modeler, index: r.index, output };
+    return {
+      action: "answer",
+      requestId: r.requestId,
+      challengeId: r.key.challengeId,
+      modeler: r.modeler,
+      index: r.index,
+      output,
+    };
   }
 
   /** `r` is answered on chain (by this host or another instance): done, never computed again. */
@@ -185,17 +215,22 @@ export class Sender {
     const fields = { ...this.fields(r, output), stage, txHash };
     if (error.errorName === DONE) {
       this.settled(r);
-      if (this.once(`${id}:already`, r.deadline)) this.log.info({ ...fields, status: "already", reason: decodeError(error) }, "answer: already done");
+      if (this.once(`${id}:already`, r.deadline))
+        this.log.info({ ...fields, status: "already", reason: decodeError(error) }, "answer: already done");
       return;
     }
     const late = error.errorName === LATE;
     if (late) this.outputs.delete(id);
     if (!this.once(`${id}:${stage}:${error.errorName ?? error.data}`, r.deadline)) return;
     const status = stage === "mined" ? "skipped" : "left-out";
-    const next = late ? "given up: the deadline passed" : "back to the pool: the next pass sends it again if it is still open to this host";
+    const next = late
+      ? "given up: the deadline passed"
+      : "back to the pool: the next pass sends it again if it is still open to this host";
     this.log.warn(
       { ...fields, status, error: decodeError(error), retry: !late },
-      stage === "mined" ? `answer: skipped by the contract in a mined batch; ${next}` : `answer: left out of the batch, the contract would skip it; ${next}`,
+      stage === "mined"
+        ? `answer: skipped by the contract in a mined batch; ${next}`
+        : `answer: left out of the batch, the contract would skip it; ${next}`,
     );
   }
 
@@ -203,17 +238,27 @@ export class Sender {
   private async transact(items: Ready[], report: HostReport, signal?: AbortSignal): Promise<void> {
     const answers = this.answers(items);
     const single = answers.length === 1;
-    const fields = single ? this.fields(items[0].r, items[0].output) : { action: "answerBatch", size: items.length, requestIds: items.map(({ r }) => r.requestId) };
+    const fields = single
+      ? this.fields(items[0].r, items[0].output)
+      : { action: "answerBatch", size: items.length, requestIds: items.map(({ r }) => r.requestId) };
     let tx: ContractTransactionResponse;
     try {
-      tx = await rpcRetry(this.log, this.retry, signal)(fields.action, async () => {
+      tx = await rpcRetry(
+        this.log,
+        this.retry,
+        signal,
+      )(fields.action, async () => {
         try {
           // estimateGas reverts with the custom error as staticCall does: for one answer it is the pre-flight.
           const c = this.market.contract;
           const a = answers[0];
-          const gas = single ? await c.answer.estimateGas(a.requestId, a.key, a.index, a.output) : await c.answerBatch.estimateGas(answers);
+          const gas = single
+            ? await c.answer.estimateGas(a.requestId, a.key, a.index, a.output)
+            : await c.answerBatch.estimateGas(answers);
           const overrides = { gasLimit: (gas * 6n) / 5n };
-          return single ? await c.answer(a.requestId, a.key, a.index, a.output, overrides) : await c.answerBatch(answers, overrides);
+          return single
+            ? await c.answer(a.requestId, a.key, a.index, a.output, overrides)
+            : await c.answerBatch(answers, overrides);
         } catch (err) {
           throw toRevertError(err);
         }
@@ -225,7 +270,10 @@ export class Sender {
       if (reasons && reasons.every((x) => x !== "0x")) {
         items.forEach((item, i) => this.leftOut(item, decodeReason(reasons[i]), "pre-flight"));
       } else {
-        this.log.warn({ ...fields, status: "reverted", error: decodeError(err) }, `${fields.action}: rejected by the contract; the entries go back to the pool`);
+        this.log.warn(
+          { ...fields, status: "reverted", error: decodeError(err) },
+          `${fields.action}: rejected by the contract; the entries go back to the pool`,
+        );
       }
       return;
     }
@@ -236,7 +284,12 @@ export class Sender {
   }
 
   /** Waits for a sent transaction's receipt, then records and logs what landed and what the contract skipped. */
-  private async confirm(tx: ContractTransactionResponse, items: Ready[], fields: Record<string, unknown>, report: HostReport) {
+  private async confirm(
+    tx: ContractTransactionResponse,
+    items: Ready[],
+    fields: Record<string, unknown>,
+    report: HostReport,
+  ) {
     try {
       const receipt = await tx.wait();
       if (!receipt) throw new Error(`no receipt for ${tx.hash}`);
@@ -252,16 +305,36 @@ export class Sender {
         landed++;
         this.settled(item.r);
         report.answered.push(keyOf(item.r));
-        if (items.length > 1) this.log.info({ ...this.fields(item.r, item.output), status: "sent", txHash: tx.hash, block: receipt.blockNumber, batch: items.length }, "answer: sent in a batch");
+        if (items.length > 1)
+          this.log.info(
+            {
+              ...this.fields(item.r, item.output),
+              status: "sent",
+              txHash: tx.hash,
+              block: receipt.blockNumber,
+              batch: items.length,
+            },
+            "answer: sent in a batch",
+          );
       }
       this.log.info(
-        { ...fields, status: "sent", txHash: tx.hash, block: receipt.blockNumber, gasUsed: receipt.gasUsed, ...(items.length > 1 ? { landed, skipped: skipped.size } : {}) },
+        {
+          ...fields,
+          status: "sent",
+          txHash: tx.hash,
+          block: receipt.blockNumber,
+          gasUsed: receipt.gasUsed,
+          ...(items.length > 1 ? { landed, skipped: skipped.size } : {}),
+        },
         `${fields.action}: sent`,
       );
     } catch (err) {
       // Reverted on chain (every entry became invalid after the pre-flight) or no receipt: the entries go
       // back to the pool, and the next pass's scan decides.
-      this.log.warn({ ...fields, status: "reverted", txHash: tx.hash, error: decodeError(err) }, `${fields.action}: not mined as sent; the entries go back to the pool`);
+      this.log.warn(
+        { ...fields, status: "reverted", txHash: tx.hash, error: decodeError(err) },
+        `${fields.action}: not mined as sent; the entries go back to the pool`,
+      );
     } finally {
       for (const { r } of items) this.inFlight.delete(keyOf(r));
     }

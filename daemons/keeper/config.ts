@@ -1,4 +1,15 @@
-import { COMMON_FLAGS, commonUsage, ConfigError, commonConfig, integer, parseFlags, privateKey, setting, type CommonConfig, type Env } from "../common/config";
+import {
+  COMMON_FLAGS,
+  commonUsage,
+  ConfigError,
+  commonConfig,
+  integer,
+  parseFlags,
+  privateKey,
+  setting,
+  type CommonConfig,
+  type Env,
+} from "../common/config";
 import { isUrl, type Source } from "./source";
 import { existsSync } from "node:fs";
 import type { Wallet } from "ethers";
@@ -26,12 +37,17 @@ export function keeperConfig(argv: string[], env: Env): KeeperConfig | "help" {
   const values = parseFlags(argv, KEEPER_FLAGS);
   if (values.help) return "help";
   const common = commonConfig(values, env, 60_000);
-  const fromEnv = env.LEADERBOARD?.split(",").map((s) => s.trim()).filter(Boolean) ?? [];
+  const fromEnv =
+    env.LEADERBOARD?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean) ?? [];
   const leaderboards = values.leaderboard?.length ? values.leaderboard : fromEnv;
-  if (leaderboards.length === 0) throw new ConfigError("no leaderboard: give --leaderboard <file|url> (or LEADERBOARD)");
+  if (leaderboards.length === 0)
+    throw new ConfigError("no leaderboard: give --leaderboard <file|url> (or LEADERBOARD)");
   if (new Set(leaderboards).size !== leaderboards.length) throw new ConfigError("the same leaderboard is given twice");
   for (const source of leaderboards) {
-    if (!isUrl(source) && !existsSync(source)) throw new ConfigError(`leaderboard ${source} is neither an http(s) URL nor an existing file`);
+    if (!isUrl(source) && !existsSync(source))
+      throw new ConfigError(`leaderboard ${source} is neither an http(s) URL nor an existing file`);
   }
   return {
     ...common,

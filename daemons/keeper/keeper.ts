@@ -83,7 +83,8 @@ export class Keeper {
     const report: KeeperReport = { now, epoch, promoted: [], evicted: [], finalized: [], refunded: [], nextAt: 0n };
 
     if (inWindow(time, now)) await this.promoteAll(time, epoch, report, signal);
-    if (!signal?.aborted && epoch > 0n && now >= finalAt(time, epoch - 1n)) await this.settleAll(epoch - 1n, report, signal);
+    if (!signal?.aborted && epoch > 0n && now >= finalAt(time, epoch - 1n))
+      await this.settleAll(epoch - 1n, report, signal);
     if (!signal?.aborted) await this.sweepRefunds(now, report, signal);
 
     report.nextAt = this.nextAt(time, now, epoch);
@@ -112,17 +113,30 @@ export class Keeper {
   }
 
   /** Promotes one leaderboard's challenge; true when the epoch's promotion is done (by us or earlier). */
-  private async promoteOne(source: Source, time: TimeConfig, epoch: bigint, report: KeeperReport, signal?: AbortSignal) {
+  private async promoteOne(
+    source: Source,
+    time: TimeConfig,
+    epoch: bigint,
+    report: KeeperReport,
+    signal?: AbortSignal,
+  ) {
     let board: Leaderboard;
     try {
       board = await this.load(source);
     } catch (err) {
-      this.log.error({ action: "promote", status: "failed", source, epoch, error: decodeError(err) }, "cannot read the leaderboard");
+      this.log.error(
+        { action: "promote", status: "failed", source, epoch, error: decodeError(err) },
+        "cannot read the leaderboard",
+      );
       return false;
     }
     const { challengeId } = board;
     const fields = { action: "promote", challengeId, epoch, source };
-    for (const d of board.dropped) this.log.warn({ action: "leaderboard", status: "dropped", challengeId, source, ...d }, "leaderboard entry dropped");
+    for (const d of board.dropped)
+      this.log.warn(
+        { action: "leaderboard", status: "dropped", challengeId, source, ...d },
+        "leaderboard entry dropped",
+      );
 
     const rpc = rpcRetry(this.log, this.retry, signal);
     const challenge = await rpc("challenge", () => this.market.contract.challenge(challengeId));
@@ -136,11 +150,16 @@ export class Keeper {
       return false;
     }
     const hash = leaderboardHash(board);
-    const result = await act(this.log, { ...fields, modelers, leaderboardHash: hash }, () => this.market.promote(challengeId, modelers, hash), {
-      retry: this.retry,
-      signal,
-      done: DONE_PROMOTE,
-    });
+    const result = await act(
+      this.log,
+      { ...fields, modelers, leaderboardHash: hash },
+      () => this.market.promote(challengeId, modelers, hash),
+      {
+        retry: this.retry,
+        signal,
+        done: DONE_PROMOTE,
+      },
+    );
     if (result.outcome === "sent") report.promoted.push(challengeId);
     return result.outcome === "sent" || result.outcome === "already";
   }
@@ -159,7 +178,17 @@ export class Keeper {
       let evictionsDone = true;
       for (const c of candidates) {
         if (signal?.aborted) return;
-        const fields = { action: "evict", challengeId, epoch, listId: c.listId, index: c.index, modeler: c.modeler, points: c.points, answeredRequests: c.answeredRequests, threshold: c.threshold };
+        const fields = {
+          action: "evict",
+          challengeId,
+          epoch,
+          listId: c.listId,
+          index: c.index,
+          modeler: c.modeler,
+          points: c.points,
+          answeredRequests: c.answeredRequests,
+          threshold: c.threshold,
+        };
         const result = await act(this.log, fields, () => this.market.evict(challengeId, epoch, c.listId, c.index), {
           retry: this.retry,
           signal,
@@ -204,7 +233,9 @@ export class Keeper {
     }
 
     let budget = this.options.maxRefunds ?? 50;
-    const due = [...this.pending.values()].filter((r) => r.deadline < now).sort((a, b) => (a.requestId < b.requestId ? -1 : 1));
+    const due = [...this.pending.values()]
+      .filter((r) => r.deadline < now)
+      .sort((a, b) => (a.requestId < b.requestId ? -1 : 1));
     for (const r of due) {
       if (signal?.aborted || budget === 0) return;
       const { status } = await rpc("requestState", () => this.market.requestState(r.requestId));
@@ -213,7 +244,13 @@ export class Keeper {
         continue;
       }
       budget--;
-      const fields = { action: "refund", requestId: r.requestId, challengeId: r.key.challengeId, requester: r.key.requester, fee: r.key.fee };
+      const fields = {
+        action: "refund",
+        requestId: r.requestId,
+        challengeId: r.key.challengeId,
+        requester: r.key.requester,
+        fee: r.key.fee,
+      };
       const result = await act(this.log, fields, () => this.market.refund(r.requestId, r.key), {
         retry: this.retry,
         signal,

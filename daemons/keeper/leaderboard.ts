@@ -51,7 +51,8 @@ function challengeIdOf(value: unknown, source: string): bigint {
 function entryOf(value: unknown): Entry | string {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return "not an object";
   const { modeler, score } = value as { modeler?: unknown; score?: unknown };
-  if (typeof score !== "number" || !Number.isFinite(score)) return `score ${JSON.stringify(score)} is not a finite number`;
+  if (typeof score !== "number" || !Number.isFinite(score))
+    return `score ${JSON.stringify(score)} is not a finite number`;
   if (typeof modeler !== "string") return "modeler is not a string";
   let address: string;
   try {

@@ -14,7 +14,10 @@ const MAX_BYTES = 4 * 1024 * 1024;
 export async function readLeaderboard(source: Source, timeoutMs = 10_000): Promise<Leaderboard> {
   let text: string;
   if (isUrl(source)) {
-    const response = await fetch(source, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/json" } });
+    const response = await fetch(source, {
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { accept: "application/json" },
+    });
     if (!response.ok) throw new LeaderboardError(source, `HTTP ${response.status} ${response.statusText}`);
     text = await response.text();
   } else {

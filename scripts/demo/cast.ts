@@ -43,7 +43,10 @@ export async function castOf(hre: HardhatRuntimeEnvironment): Promise<Cast> {
     return { name, signer, address: signer.address, scores: { week1, week2 } };
   });
   const hosts = signers.slice(MODELERS_FROM + modelers.length, MODELERS_FROM + 2 * modelers.length);
-  if (hosts.length < modelers.length) throw new Error(`the demo needs ${MODELERS_FROM + 2 * modelers.length} accounts, the network has ${signers.length}`);
+  if (hosts.length < modelers.length)
+    throw new Error(
+      `the demo needs ${MODELERS_FROM + 2 * modelers.length} accounts, the network has ${signers.length}`,
+    );
   return { operator, treasury, keeper, creator, challengeAdmin, users, modelers, hosts };
 }
 

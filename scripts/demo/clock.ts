@@ -72,14 +72,16 @@ export class ChainClock {
   /** Mines an empty block at `t`; the schedule must never run behind the chain. */
   async at(t: bigint): Promise<void> {
     const latest = BigInt(await time.latest());
-    if (t <= latest) throw new Error(`the demo's schedule ran behind the chain: ${t} is not after block time ${latest}`);
+    if (t <= latest)
+      throw new Error(`the demo's schedule ran behind the chain: ${t} is not after block time ${latest}`);
     await time.increaseTo(t);
   }
 
   /** Dates the next block at `t`. */
   async nextBlockAt(t: bigint): Promise<void> {
     const latest = BigInt(await time.latest());
-    if (t <= latest) throw new Error(`the demo's schedule ran behind the chain: ${t} is not after block time ${latest}`);
+    if (t <= latest)
+      throw new Error(`the demo's schedule ran behind the chain: ${t} is not after block time ${latest}`);
     await time.setNextBlockTimestamp(t);
   }
 

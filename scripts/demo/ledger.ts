@@ -48,34 +48,75 @@ export async function readLedger(market: InferenceMarket, fromBlock: number, sla
     const a = event.args;
     switch (event.name) {
       case "ListPromoted":
-        ledger.promotions.push({ listId: a.listId, epoch: a.epoch, activationEpoch: a.activationEpoch, modelers: [...a.modelers], at: await timeOf(log.blockNumber) });
+        ledger.promotions.push({
+          listId: a.listId,
+          epoch: a.epoch,
+          activationEpoch: a.activationEpoch,
+          modelers: [...a.modelers],
+          at: await timeOf(log.blockNumber),
+        });
         break;
       case "ModelerRegistered":
         ledger.registrations.push({ modeler: a.modeler, host: a.host, optedInAt: a.optedInAt });
         break;
       case "RequestMade":
-        ledger.requests.push({ requestId: a.requestId, requester: a.requester, listId: a.listId, fee: a.fee, createdAt: a.deadline - sla, input: decodeText(a.input) });
+        ledger.requests.push({
+          requestId: a.requestId,
+          requester: a.requester,
+          listId: a.listId,
+          fee: a.fee,
+          createdAt: a.deadline - sla,
+          input: decodeText(a.input),
+        });
         break;
       case "RequestAnswered":
-        ledger.answers.push({ requestId: a.requestId, modeler: a.modeler, epoch: a.epoch, settledFee: a.settledFee, at: await timeOf(log.blockNumber), output: decodeText(a.output) });
+        ledger.answers.push({
+          requestId: a.requestId,
+          modeler: a.modeler,
+          epoch: a.epoch,
+          settledFee: a.settledFee,
+          at: await timeOf(log.blockNumber),
+          output: decodeText(a.output),
+        });
         break;
       case "AnswerSkipped":
         ledger.skipped.push({ requestId: a.requestId, index: a.index, txHash: log.transactionHash });
         break;
       case "RequestRefunded":
-        ledger.refunds.push({ requestId: a.requestId, requester: a.requester, fee: a.fee, txHash: log.transactionHash });
+        ledger.refunds.push({
+          requestId: a.requestId,
+          requester: a.requester,
+          fee: a.fee,
+          txHash: log.transactionHash,
+        });
         break;
       case "EpochFinalized":
-        ledger.finalized.push({ epoch: a.epoch, listId: a.listId, points: a.points, rewardDust: a.rewardDust, txHash: log.transactionHash });
+        ledger.finalized.push({
+          epoch: a.epoch,
+          listId: a.listId,
+          points: a.points,
+          rewardDust: a.rewardDust,
+          txHash: log.transactionHash,
+        });
         break;
       case "RewardsClaimed":
         ledger.rewardClaims.push({ modeler: a.modeler, epochs: [...a.epochs], amount: a.amount });
         break;
       case "FeesClaimed":
-        ledger.feeClaims.push({ kind: FEE_KINDS[Number(a.kind)], recipient: a.recipient, epoch: a.epoch, amount: a.amount });
+        ledger.feeClaims.push({
+          kind: FEE_KINDS[Number(a.kind)],
+          recipient: a.recipient,
+          epoch: a.epoch,
+          amount: a.amount,
+        });
         break;
       case "ModelerEvicted":
-        ledger.evictions.push({ modeler: a.modeler, epoch: a.epoch, points: a.points, answeredRequests: a.answeredRequests });
+        ledger.evictions.push({
+          modeler: a.modeler,
+          epoch: a.epoch,
+          points: a.points,
+          answeredRequests: a.answeredRequests,
+        });
         break;
     }
   }

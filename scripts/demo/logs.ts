@@ -23,6 +23,15 @@ export function keptLogger(daemon: string): { log: Logger; lines: LogLine[] } {
  */
 export function missed(lines: readonly LogLine[]): { requestId: bigint; modeler: string; reason: string }[] {
   return lines
-    .filter((l) => l.action === "answer" && (l.status === "skipped" || l.status === "left-out") && (l.reason !== undefined || String(l.error).startsWith("MarketDeadlinePassed(")))
-    .map((l) => ({ requestId: BigInt(l.requestId as string), modeler: String(l.modeler), reason: String(l.reason ?? l.error) }));
+    .filter(
+      (l) =>
+        l.action === "answer" &&
+        (l.status === "skipped" || l.status === "left-out") &&
+        (l.reason !== undefined || String(l.error).startsWith("MarketDeadlinePassed(")),
+    )
+    .map((l) => ({
+      requestId: BigInt(l.requestId as string),
+      modeler: String(l.modeler),
+      reason: String(l.reason ?? l.error),
+    }));
 }

@@ -80,7 +80,13 @@ export const SLOW_DELAY_S = 240n;
 const ANSWER_AFTER = 15n;
 const SLOW_AFTER = ANSWER_AFTER + 60n;
 /** Burst starts per day (seconds after midnight), each shifted by up to 20 minutes. */
-const BURST_STARTS = [1n * HOUR + 10n * MINUTE, 6n * HOUR + 40n * MINUTE, 11n * HOUR + 20n * MINUTE, 15n * HOUR + 50n * MINUTE, 20n * HOUR + 30n * MINUTE];
+const BURST_STARTS = [
+  1n * HOUR + 10n * MINUTE,
+  6n * HOUR + 40n * MINUTE,
+  11n * HOUR + 20n * MINUTE,
+  15n * HOUR + 50n * MINUTE,
+  20n * HOUR + 30n * MINUTE,
+];
 const JITTER_S = 1_200;
 /** The week's last burst ends at Wednesday 23:59:50, so its answers come in the next epoch. */
 const LAST_REQUEST = DAY - 10n;
@@ -108,7 +114,12 @@ export function random(seed: number): (lo: number, hi: number) => number {
 }
 
 function shift(b: Burst, by: bigint): Burst {
-  return { ...b, requests: b.requests.map((r) => ({ ...r, at: r.at + by })), answerAt: b.answerAt + by, slowAt: b.slowAt + by };
+  return {
+    ...b,
+    requests: b.requests.map((r) => ({ ...r, at: r.at + by })),
+    answerAt: b.answerAt + by,
+    slowAt: b.slowAt + by,
+  };
 }
 
 /** E1's bursts in time order: five a day for seven days, the outage and the rejected inputs. */
@@ -127,13 +138,21 @@ export function planBursts(e1Start: bigint, users: number, subjects: number, see
   for (let day = 0n; day < 7n; day++) {
     const midnight = e1Start + day * DAY;
     BURST_STARTS.forEach((offset, i) => {
-      const b = burst(midnight + offset + BigInt(rand(0, JITTER_S)), rand(BURST.count[0], BURST.count[1]), BURST.gap, true);
+      const b = burst(
+        midnight + offset + BigInt(rand(0, JITTER_S)),
+        rand(BURST.count[0], BURST.count[1]),
+        BURST.gap,
+        true,
+      );
       const last = day === 6n && i === BURST_STARTS.length - 1;
       bursts.push(last ? shift(b, midnight + LAST_REQUEST - b.requests[b.requests.length - 1].at) : b);
     });
     if (day === OUTAGE.day) bursts.push(burst(midnight + OUTAGE.start, OUTAGE.count, OUTAGE.gap, false));
   }
   rand = random(REJECTED.seed);
-  bursts.push({ ...burst(e1Start + REJECTED.day * DAY + REJECTED.start, REJECTED.count, REJECTED.gap, true), input: REJECTED.input });
+  bursts.push({
+    ...burst(e1Start + REJECTED.day * DAY + REJECTED.start, REJECTED.count, REJECTED.gap, true),
+    input: REJECTED.input,
+  });
   return bursts.sort((a, b) => (a.requests[0].at < b.requests[0].at ? -1 : 1));
 }

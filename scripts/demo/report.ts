@@ -8,9 +8,15 @@ type Cell = string | number | bigint;
 export function table(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const text = rows.map((row) => row.map(String));
   const widths = headers.map((h, i) => Math.max(h.length, ...text.map((row) => row[i].length)));
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((row) => typeof row[i] !== "string" || /^-?[\d.,]+( \w+)?$/.test(row[i] as string)));
+  const numeric = headers.map(
+    (_, i) =>
+      rows.length > 0 && rows.every((row) => typeof row[i] !== "string" || /^-?[\d.,]+( \w+)?$/.test(row[i] as string)),
+  );
   const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   return [line(headers), widths.map((w) => "-".repeat(w)).join("  "), ...text.map(line)].join("\n");
 }
 
@@ -26,13 +32,29 @@ export function report(r: DemoResult): string {
 
   section(
     `Timeline (UTC; market ${r.market}, challenge ${r.challengeId})`,
-    table(["when", "what"], r.timeline.map((t) => [isoOf(t.at).replace("T", " ").replace("Z", ""), t.what])),
+    table(
+      ["when", "what"],
+      r.timeline.map((t) => [isoOf(t.at).replace("T", " ").replace("Z", ""), t.what]),
+    ),
   );
 
   section(
     `Modelers, epoch ${a.epoch}: ${a.requests} requests, pool ${amount(a.pool)} ${r.token.symbol} shared by ${a.totalPoints} points`,
     table(
-      ["modeler", "address", "lists", "host", "answered in time", "results", "invalid input", "timeout", "missed", "points on chain", `payout ${unit}`, "evicted"],
+      [
+        "modeler",
+        "address",
+        "lists",
+        "host",
+        "answered in time",
+        "results",
+        "invalid input",
+        "timeout",
+        "missed",
+        "points on chain",
+        `payout ${unit}`,
+        "evicted",
+      ],
       a.modelers.map((m) => [
         m.name,
         short(m.address),
@@ -70,7 +92,10 @@ export function report(r: DemoResult): string {
 
   section(
     "Refunds",
-    table(["refunds", `amount ${unit}`, "by the keeper's sweep"], [[a.refunds.count, amount(a.refunds.amount), a.refunds.byKeeper]]),
+    table(
+      ["refunds", `amount ${unit}`, "by the keeper's sweep"],
+      [[a.refunds.count, amount(a.refunds.amount), a.refunds.byKeeper]],
+    ),
   );
 
   const m = a.money;
@@ -91,8 +116,16 @@ export function report(r: DemoResult): string {
     ),
   );
 
-  section("Checks", table(["", "check", "detail"], a.checks.map((c) => [c.ok ? "ok" : "FAIL", c.name, c.detail])));
+  section(
+    "Checks",
+    table(
+      ["", "check", "detail"],
+      a.checks.map((c) => [c.ok ? "ok" : "FAIL", c.name, c.detail]),
+    ),
+  );
   const failed = a.checks.filter((c) => !c.ok).length;
-  out.push(`\n${failed === 0 ? `All ${a.checks.length} checks passed.` : `${failed} of ${a.checks.length} checks FAILED.`}`);
+  out.push(
+    `\n${failed === 0 ? `All ${a.checks.length} checks passed.` : `${failed} of ${a.checks.length} checks FAILED.`}`,
+  );
   return out.join("\n");
 }

@@ -94,7 +94,12 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
 
   await (await contract.grantRole(await contract.CHALLENGE_MANAGER_ROLE(), cast.operator.address)).wait();
   await (await contract.grantRole(await contract.KEEPER_ROLE(), cast.keeper.address)).wait();
-  const { challengeId } = await market.createChallenge(cast.creator.address, cast.challengeAdmin.address, FEE, "wallet credit score");
+  const { challengeId } = await market.createChallenge(
+    cast.creator.address,
+    cast.challengeAdmin.address,
+    FEE,
+    "wallet credit score",
+  );
   await note(`challenge ${challengeId} "wallet credit score" created, fee 1 ${symbol} per request`);
   for (const user of cast.users) {
     await (await token.mint(user.address, USER_FUNDS)).wait();
@@ -105,12 +110,19 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
   const calendar = calendarFrom(time, await now());
   const boardDir = mkdtempSync(join(tmpdir(), "demo-leaderboard-"));
   const boardPath = join(boardDir, `challenge-${challengeId}.json`);
-  const publish = (week: "week1" | "week2") => writeFileSync(boardPath, JSON.stringify(leaderboardDoc(challengeId, cast.modelers, week), null, 2));
+  const publish = (week: "week1" | "week2") =>
+    writeFileSync(boardPath, JSON.stringify(leaderboardDoc(challengeId, cast.modelers, week), null, 2));
   publish("week1");
 
   // ------------------------------------------------------------------ daemons
   const keeperLog = keptLogger("keeper");
-  const keeper = new Keeper({ signer: cast.keeper, market: marketAddress, leaderboards: [boardPath], log: keeperLog.log, fromBlock: startBlock });
+  const keeper = new Keeper({
+    signer: cast.keeper,
+    market: marketAddress,
+    leaderboards: [boardPath],
+    log: keeperLog.log,
+    fromBlock: startBlock,
+  });
   const keeperRuns: KeeperReport[] = [];
   const keeperTick = async () => {
     const report = await keeper.tick();
@@ -163,7 +175,9 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
             });
       hosts.push({ modeler, host: host.address, kind, agent, lines });
     }
-    await note(`the ${listed.length} listed modelers registered, each naming its host; ${OFFLINE}'s host stays offline, ${SLOW}'s runs the slow model (${SLOW_DELAY_S} s a request)`);
+    await note(
+      `the ${listed.length} listed modelers registered, each naming its host; ${OFFLINE}'s host stays offline, ${SLOW}'s runs the slow model (${SLOW_DELAY_S} s a request)`,
+    );
   });
   step(calendar.e1Start, "list 1 serves", async () => {
     await clock.at(calendar.e1Start);
@@ -196,7 +210,10 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
     const slow: HostReport[] = [];
     for (const h of hosts) if (h.agent && h.kind === "slow") slow.push(await h.agent.tick());
     const count = (reports: HostReport[], code?: string) =>
-      reports.reduce((n, r) => n + (code === undefined ? r.answered.length : r.errors.filter((e) => e.code === code).length), 0);
+      reports.reduce(
+        (n, r) => n + (code === undefined ? r.answered.length : r.errors.filter((e) => e.code === code).length),
+        0,
+      );
     const timeouts = count(slow, "timeout");
     if (burst.input !== undefined) {
       await note(
@@ -205,16 +222,25 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
       );
     } else if (timeouts > 0 && !timeoutNoted) {
       timeoutNoted = true;
-      await note(`${SLOW}'s model needs ${SLOW_DELAY_S} s: where less is left before a deadline, its host answers "error: timeout: …" in time (${timeouts} in this burst)`);
+      await note(
+        `${SLOW}'s model needs ${SLOW_DELAY_S} s: where less is left before a deadline, its host answers "error: timeout: …" in time (${timeouts} in this burst)`,
+      );
     }
     const last = burst.requests[burst.requests.length - 1].at;
     if (epochOf(time, burst.answerAt) > epochOf(time, last)) {
-      await note(`requests made until ${isoOf(last)} were answered after midnight: they count in epoch ${epochOf(time, last)}, their reward epoch`);
+      await note(
+        `requests made until ${isoOf(last)} were answered after midnight: they count in epoch ${epochOf(time, last)}, their reward epoch`,
+      );
     }
   };
   for (const burst of bursts) {
     const first = burst.requests[0].at;
-    const label = burst.input !== undefined ? `${burst.requests.length} rejected inputs` : burst.hostsUp ? `${burst.requests.length} requests, answered` : `${burst.requests.length} requests, hosts down`;
+    const label =
+      burst.input !== undefined
+        ? `${burst.requests.length} rejected inputs`
+        : burst.hostsUp
+          ? `${burst.requests.length} requests, answered`
+          : `${burst.requests.length} requests, hosts down`;
     step(first, label, () => runBurst(burst));
   }
   step(calendar.promote2, "keeper promotes list 2", async () => {
@@ -224,14 +250,17 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
     const [[, one], [, two]] = await Promise.all([contract.list(challengeId, 1), contract.list(challengeId, 2)]);
     const joined = two.filter((m) => !one.includes(m)).map(nameOf);
     const left = one.filter((m) => !two.includes(m)).map(nameOf);
-    await note(`keeper promoted list 2 for week two from the new leaderboard: ${joined.join(", ")} in, ${left.join(", ")} out`);
+    await note(
+      `keeper promoted list 2 for week two from the new leaderboard: ${joined.join(", ")} in, ${left.join(", ")} out`,
+    );
   });
   step(calendar.register2, "week two's newcomer registers", async () => {
     await clock.nextBlockAt(calendar.register2);
     const [, one] = await contract.list(challengeId, 1);
     const [, two] = await contract.list(challengeId, 2);
     const newcomers = two.filter((m) => !one.includes(m)).map((m) => byAddress.get(m)!);
-    for (const [i, m] of newcomers.entries()) await as(m.signer).register(challengeId, cast.hosts[one.length + i].address);
+    for (const [i, m] of newcomers.entries())
+      await as(m.signer).register(challengeId, cast.hosts[one.length + i].address);
     await note(`${newcomers.map((m) => m.name).join(", ")} registered for week two`);
   });
 
@@ -256,10 +285,15 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
       claims++;
     }
     const payees = { creator: cast.creator, admin: cast.challengeAdmin, platform: cast.treasury } as const;
-    for (const [kind, signer] of Object.entries(payees) as [keyof typeof payees, (typeof payees)[keyof typeof payees]][]) {
+    for (const [kind, signer] of Object.entries(payees) as [
+      keyof typeof payees,
+      (typeof payees)[keyof typeof payees],
+    ][]) {
       await as(signer).claimFees(challengeId, kind, [calendar.e1]);
     }
-    await note(`claims for epoch ${calendar.e1} open: ${claims} modelers claimed their rewards; creator, admin and platform their fees`);
+    await note(
+      `claims for epoch ${calendar.e1} open: ${claims} modelers claimed their rewards; creator, admin and platform their fees`,
+    );
   });
 
   steps.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
@@ -296,7 +330,12 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
     market: marketAddress,
     token: { address: await token.getAddress(), symbol, decimals: Number(await token.decimals()) },
     startBlock,
-    parties: { creator: cast.creator.address, admin: cast.challengeAdmin.address, treasury: cast.treasury.address, keeper: cast.keeper.address },
+    parties: {
+      creator: cast.creator.address,
+      admin: cast.challengeAdmin.address,
+      treasury: cast.treasury.address,
+      keeper: cast.keeper.address,
+    },
     users: cast.users.map((u) => u.address),
     modelers: await Promise.all(
       cast.modelers.map(async (m) => ({

@@ -93,13 +93,17 @@ async function connect(hre: HardhatRuntimeEnvironment, args: CommonArgs): Promis
     const d = sdk.readDeployment(hre.network.name);
     const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
     if (d.chainId !== chainId) {
-      throw new UsageError(`deployments/${hre.network.name}.json is for chain ${d.chainId}, the network is chain ${chainId}`);
+      throw new UsageError(
+        `deployments/${hre.network.name}.json is for chain ${d.chainId}, the network is chain ${chainId}`,
+      );
     }
     address = d.market;
     fromBlock = d.startBlock;
   }
   if ((await hre.ethers.provider.getCode(address)) === "0x") {
-    throw new UsageError(`no contract at ${address} on ${hre.network.name}: deploy first (npm run deploy -- --network ${hre.network.name})`);
+    throw new UsageError(
+      `no contract at ${address} on ${hre.network.name}: deploy first (npm run deploy -- --network ${hre.network.name})`,
+    );
   }
   const market = sdk.Market.connect(address, signer);
   const { contract, symbol, decimals } = await market.token();
@@ -117,11 +121,13 @@ async function connect(hre: HardhatRuntimeEnvironment, args: CommonArgs): Promis
 
 async function signerOf(hre: HardhatRuntimeEnvironment, from?: string): Promise<HardhatEthersSigner> {
   const signers = await hre.ethers.getSigners();
-  if (signers.length === 0) throw new UsageError(`network ${hre.network.name} has no account: set DEPLOYER_KEY in .env`);
+  if (signers.length === 0)
+    throw new UsageError(`network ${hre.network.name} has no account: set DEPLOYER_KEY in .env`);
   if (from === undefined) return signers[0];
   if (/^\d+$/.test(from)) {
     const signer = signers[Number(from)];
-    if (!signer) throw new UsageError(`--from ${from}: the network has ${signers.length} accounts (0..${signers.length - 1})`);
+    if (!signer)
+      throw new UsageError(`--from ${from}: the network has ${signers.length} accounts (0..${signers.length - 1})`);
     return signer;
   }
   const address = parseAddress(from, "--from");
@@ -216,6 +222,8 @@ export const LOCAL_CHAIN_ID = 31337n;
 /** Refuses a task meant for a local chain anywhere else. */
 export function checkLocalChain(chainId: bigint, network: string, task: string): void {
   if (chainId !== LOCAL_CHAIN_ID) {
-    throw new UsageError(`${task} works only on a local chain (chain id ${LOCAL_CHAIN_ID}); network ${network} is chain ${chainId}`);
+    throw new UsageError(
+      `${task} works only on a local chain (chain id ${LOCAL_CHAIN_ID}); network ${network} is chain ${chainId}`,
+    );
   }
 }

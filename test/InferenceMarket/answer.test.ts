@@ -11,7 +11,6 @@ const INPUT = ethers.hexlify(ethers.toUtf8Bytes("0x5a52e96bacdabb82fd05763e25335
 const OUTPUT = ethers.hexlify(ethers.toUtf8Bytes("score:712"));
 const out = (i: number) => ethers.hexlify(ethers.toUtf8Bytes(`score:${700 + i}`));
 
-
 type Made = { id: bigint; key: RequestKey; createdAt: bigint; deadline: bigint };
 
 /** Makes a request of challenge 1 by `user`, at exactly `at` when given. */

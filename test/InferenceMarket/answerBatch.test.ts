@@ -67,7 +67,8 @@ async function batchFixture() {
   const f = await loadFixture(activeFixture);
   await f.market.connect(f.modelers[1]).setHost(1, f.hosts[0].address);
   const rs: Req[] = [];
-  for (let i = 0; i < 3; i++) rs.push(await requestOf(f.market, await f.market.connect(f.users[i]).request(1, FEE, INPUT)));
+  for (let i = 0; i < 3; i++)
+    rs.push(await requestOf(f.market, await f.market.connect(f.users[i]).request(1, FEE, INPUT)));
   return { ...f, rs, addrs: f.listed.map((m) => m.address) };
 }
 
@@ -142,7 +143,10 @@ function mixedBatch(f: SkipsFixture, at: bigint): Planned[] {
   const first = entry(f.open, 0, out(0));
   return [
     { entry: first, reason: "0x" },
-    { entry: entry(f.open, 0, out(1), f.open.key, unknownId), reason: reasonOf(market, "MarketUnknownRequest", [unknownId]) },
+    {
+      entry: entry(f.open, 0, out(1), f.open.key, unknownId),
+      reason: reasonOf(market, "MarketUnknownRequest", [unknownId]),
+    },
     { entry: entry(f.refunded, 0), reason: reasonOf(market, "MarketRequestRefunded", [f.refunded.id]) },
     {
       entry: entry(f.early, 0, OUTPUT, { ...f.early.key, fee: FEE - 1n }),
@@ -211,7 +215,9 @@ describe("InferenceMarket.answerBatch", () => {
         await expect(tx).to.emit(market, "AnswerSkipped").withArgs(e.requestId, e.index, reason);
       }
       const receipt = await tx.wait();
-      const expected = planned.filter((p) => p.reason !== "0x").map((p) => [p.entry.requestId, p.entry.index, p.reason]);
+      const expected = planned
+        .filter((p) => p.reason !== "0x")
+        .map((p) => [p.entry.requestId, p.entry.index, p.reason]);
       expect(skippedIn(market, receipt)).to.deep.equal(expected);
       expect(expected.length).to.equal(11);
       expect(answersIn(market, receipt)).to.equal(3);
@@ -463,10 +469,7 @@ describe("InferenceMarket.answerBatch", () => {
 
       const finalAt = DATES.e2Start + TIME.sla;
       const [evicted, answered] = await inOneBlock(
-        [
-          () => market.connect(stranger).evict(1, E1, 1, 1, GAS),
-          () => market.connect(host).answerBatch(batch, GAS),
-        ],
+        [() => market.connect(stranger).evict(1, E1, 1, 1, GAS), () => market.connect(host).answerBatch(batch, GAS)],
         finalAt,
       );
       expect([evicted.status, answered.status]).to.deep.equal([1, 1]);

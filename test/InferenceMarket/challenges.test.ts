@@ -17,7 +17,6 @@ enum Kind {
   Platform,
 }
 
-
 /** The challenge view as a plain array: [creator, admin, fee, listCount, latestActivationEpoch]. */
 async function info(market: InferenceMarket, challengeId: bigint | number) {
   return [...(await market.challenge(challengeId))];
@@ -60,10 +59,13 @@ describe("InferenceMarket challenges", () => {
     it("numbers challenges from 1, emits ChallengeCreated with the metadata and stores the parties and fee", async () => {
       const { market, manager, creator, challengeAdmin, stranger, users } = await loadFixture(deployFixture);
       expect(await market.challengeCount()).to.equal(0n);
-      expect(await market.connect(manager).createChallenge.staticCall(creator.address, challengeAdmin.address, FEE, "x"))
-        .to.equal(1n);
+      expect(
+        await market.connect(manager).createChallenge.staticCall(creator.address, challengeAdmin.address, FEE, "x"),
+      ).to.equal(1n);
 
-      await expect(market.connect(manager).createChallenge(creator.address, challengeAdmin.address, FEE, "wallet credit score"))
+      await expect(
+        market.connect(manager).createChallenge(creator.address, challengeAdmin.address, FEE, "wallet credit score"),
+      )
         .to.emit(market, "ChallengeCreated")
         .withArgs(1n, creator.address, challengeAdmin.address, FEE, "wallet credit score");
       expect(await market.challengeCount()).to.equal(1n);
@@ -140,7 +142,9 @@ describe("InferenceMarket challenges", () => {
       const { market } = await loadFixture(challengeFixture);
       expect(await market.challengeCount()).to.equal(1n);
       for (const id of [0n, 2n, 1000n]) {
-        await expect(market.challenge(id)).to.be.revertedWithCustomError(market, "MarketChallengeNotFound").withArgs(id);
+        await expect(market.challenge(id))
+          .to.be.revertedWithCustomError(market, "MarketChallengeNotFound")
+          .withArgs(id);
       }
     });
 
@@ -349,7 +353,8 @@ describe("InferenceMarket challenges", () => {
     });
 
     it("requires DEFAULT_ADMIN_ROLE", async () => {
-      const { market, token, treasury, manager, keeper, challengeAdmin, stranger } = await loadFixture(challengeFixture);
+      const { market, token, treasury, manager, keeper, challengeAdmin, stranger } =
+        await loadFixture(challengeFixture);
       const role = await market.DEFAULT_ADMIN_ROLE();
       const before = await snapshot(market, token, []);
       for (const caller of [stranger, treasury, manager, keeper, challengeAdmin]) {

@@ -119,7 +119,9 @@ async function snapshot(market: InferenceMarket, token: F["token"], accounts: st
     modelers.flatMap((m) => [E0, E1, E2, E3].map((e) => market.claimableReward(1, m, e))),
   );
   const fees = await Promise.all(
-    [Kind.Creator, Kind.Admin, Kind.Platform].flatMap((k) => [E0, E1, E2, E3].map((e) => market.claimableFees(1, k, e))),
+    [Kind.Creator, Kind.Admin, Kind.Platform].flatMap((k) =>
+      [E0, E1, E2, E3].map((e) => market.claimableFees(1, k, e)),
+    ),
   );
   return { balances, figures, rewards, fees };
 }
@@ -128,7 +130,12 @@ function snap(f: F, extra: string[] = []) {
   const accounts = [f.stranger, f.creator, f.challengeAdmin, f.treasury, ...f.listed, ...f.hosts.slice(0, 5)].map(
     (s) => s.address,
   );
-  return snapshot(f.market, f.token, [...accounts, ...extra], f.listed.map((m) => m.address));
+  return snapshot(
+    f.market,
+    f.token,
+    [...accounts, ...extra],
+    f.listed.map((m) => m.address),
+  );
 }
 
 /*
@@ -453,7 +460,9 @@ describe("InferenceMarket claims", function () {
       const sum = shares.reduce((a, b) => a + b, 0n);
       const tx = f.market.connect(f.stranger).claimFees(1, Kind.Admin, [E1, E2, E3]);
       for (const [i, e] of [E1, E2, E3].entries()) {
-        await expect(tx).to.emit(f.market, "FeesClaimed").withArgs(1, f.challengeAdmin.address, e, Kind.Admin, shares[i]);
+        await expect(tx)
+          .to.emit(f.market, "FeesClaimed")
+          .withArgs(1, f.challengeAdmin.address, e, Kind.Admin, shares[i]);
       }
       await expect(tx).to.changeTokenBalances(f.token, [f.challengeAdmin, f.stranger, f.market], [sum, 0n, -sum]);
     });
@@ -524,7 +533,8 @@ describe("InferenceMarket claims", function () {
         let finalized = false;
         let paid = 0n;
         for (const step of steps) {
-          const payee = "modeler" in step ? f.listed[step.modeler] : [f.creator, f.challengeAdmin, f.treasury][step.kind];
+          const payee =
+            "modeler" in step ? f.listed[step.modeler] : [f.creator, f.challengeAdmin, f.treasury][step.kind];
           const expected = "modeler" in step ? REWARDS[step.modeler] : SHARES[step.kind];
           const view =
             "modeler" in step

@@ -41,9 +41,11 @@ async function baseFixture() {
   const harness = await ethers.deployContract("EpochsHarness");
   const tokenAddress = await f.token.getAddress();
   const deploy = (settings: Settings, token = tokenAddress, admin = f.admin.address, treasury = f.treasury.address) =>
-    ethers.deployContract("InferenceMarket", [token, admin, treasury, settings], f.stranger) as unknown as Promise<
-      InferenceMarket
-    >;
+    ethers.deployContract(
+      "InferenceMarket",
+      [token, admin, treasury, settings],
+      f.stranger,
+    ) as unknown as Promise<InferenceMarket>;
   return { ...f, factory, harness, tokenAddress, deploy };
 }
 
@@ -219,7 +221,8 @@ describe("InferenceMarket deployment", () => {
       const { market, admin, treasury, stranger, manager } = await loadFixture(baseFixture);
       const role = await market.DEFAULT_ADMIN_ROLE();
       expect(await market.hasRole(role, admin.address)).to.equal(true);
-      for (const other of [treasury, stranger, manager]) expect(await market.hasRole(role, other.address)).to.equal(false);
+      for (const other of [treasury, stranger, manager])
+        expect(await market.hasRole(role, other.address)).to.equal(false);
     });
   });
 

@@ -59,7 +59,11 @@ async function evictFixture() {
 async function pendingListFixture() {
   const f = await loadFixture(evictFixture);
   await time.setNextBlockTimestamp(DATES.e1Window);
-  await f.market.connect(f.keeper).promote(1, [f.B, f.A, f.D, f.E].map((m) => m.address), ethers.id("lb-e1"));
+  await f.market.connect(f.keeper).promote(
+    1,
+    [f.B, f.A, f.D, f.E].map((m) => m.address),
+    ethers.id("lb-e1"),
+  );
   return f;
 }
 
@@ -157,7 +161,9 @@ describe("InferenceMarket evict", function () {
     it("4 of 10 and 0 of 10 are evictable: ModelerEvicted with points and answered requests, modelerInfo.evicted", async function () {
       const f = await loadFixture(evictFixture);
       await time.increaseTo(EVICTION.e1Opens);
-      const hostsBefore = await Promise.all([f.B, f.C].map(async (m) => (await f.market.modelerInfo(1, m.address)).host));
+      const hostsBefore = await Promise.all(
+        [f.B, f.C].map(async (m) => (await f.market.modelerInfo(1, m.address)).host),
+      );
       await expect(f.market.connect(f.stranger).evict(1, E1, 1, 1))
         .to.emit(f.market, "ModelerEvicted")
         .withArgs(1, f.B.address, E1, 4, 10);
@@ -291,7 +297,11 @@ describe("InferenceMarket evict", function () {
       await f.market.connect(f.stranger).evict(1, E1, 1, 1);
       // Promotion in E2's window, Mon 2026-12-07 23:59:00: list 2 = [B, A, D], serving from E3 (2026-12-10).
       await time.setNextBlockTimestamp(DATES.e2Window);
-      await f.market.connect(f.keeper).promote(1, [f.B, f.A, f.D].map((m) => m.address), ethers.id("lb-e2"));
+      await f.market.connect(f.keeper).promote(
+        1,
+        [f.B, f.A, f.D].map((m) => m.address),
+        ethers.id("lb-e2"),
+      );
       const info = await f.market.modelerInfo(1, f.B.address);
       expect(info.evicted).to.equal(false);
       expect(info.optedInAt).to.equal(DATES.e3Start);
@@ -322,7 +332,11 @@ describe("InferenceMarket evict", function () {
       await time.setNextBlockTimestamp(DATES.e2Window - 300n); // Mon 2026-12-07 23:54:00, list 1
       const r = await makeRequest(f);
       await time.setNextBlockTimestamp(DATES.e2Window);
-      await f.market.connect(f.keeper).promote(1, [f.B, f.A].map((m) => m.address), ethers.id("lb-e2"));
+      await f.market.connect(f.keeper).promote(
+        1,
+        [f.B, f.A].map((m) => m.address),
+        ethers.id("lb-e2"),
+      );
       // Still inside its SLA, but the request is on list 1 and made before the new list's start.
       await expect(answerAs(f, 1, r, 1))
         .to.be.revertedWithCustomError(f.market, "MarketModelerNotOptedIn")
@@ -378,7 +392,11 @@ describe("InferenceMarket evict", function () {
       await time.setNextBlockTimestamp(EVICTION.e1Opens);
       await f.market.connect(f.stranger).evict(1, E1, 1, 1);
       await time.setNextBlockTimestamp(E2_WINDOW);
-      await f.market.connect(f.keeper).promote(1, [f.A, f.B, f.D].map((m) => m.address), ethers.id("lb-e2"));
+      await f.market.connect(f.keeper).promote(
+        1,
+        [f.A, f.B, f.D].map((m) => m.address),
+        ethers.id("lb-e2"),
+      );
       return f;
     }
 

@@ -27,7 +27,11 @@ async function lateListFixture() {
   const f = await loadFixture(challengeFixture);
   const listed = f.modelers.slice(0, 6);
   await time.increaseTo(DATES.e0Window);
-  await f.market.connect(f.keeper).promote(1, listed.map((m) => m.address), ethers.id("six"));
+  await f.market.connect(f.keeper).promote(
+    1,
+    listed.map((m) => m.address),
+    ethers.id("six"),
+  );
   return { ...f, listed, L: listed[5], lHost: f.hosts[5] };
 }
 
@@ -168,7 +172,11 @@ describe("InferenceMarket evict: who an epoch judges", () => {
       await time.setNextBlockTimestamp(FINAL.e1);
       await f.market.connect(f.stranger).evict(1, E1, 1, 5);
       await time.setNextBlockTimestamp(DATES.e2Window);
-      await f.market.connect(f.keeper).promote(1, [f.L, f.modelers[0]].map((m) => m.address), ethers.id("relisted"));
+      await f.market.connect(f.keeper).promote(
+        1,
+        [f.L, f.modelers[0]].map((m) => m.address),
+        ethers.id("relisted"),
+      );
       return f;
     }
 

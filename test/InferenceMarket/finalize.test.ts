@@ -73,7 +73,11 @@ async function listFixture() {
   const X = f.modelers[5];
   const listed = [A, B, C, D, X];
   await time.increaseTo(DATES.e0Window);
-  await f.market.connect(f.keeper).promote(1, listed.map((m) => m.address), ethers.id("leaderboard-e0"));
+  await f.market.connect(f.keeper).promote(
+    1,
+    listed.map((m) => m.address),
+    ethers.id("leaderboard-e0"),
+  );
   await time.increaseTo(DATES.e1Start);
   await f.market.connect(f.challengeAdmin).setFee(1, FEE);
   return { ...f, A, B, C, D, X, listed };

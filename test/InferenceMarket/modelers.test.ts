@@ -9,7 +9,6 @@ const E2 = E1 + 1n;
 const INPUT = ethers.hexlify(ethers.toUtf8Bytes("0x5a52e96bacdabb82fd05763e25335261b270efcb"));
 const OUTPUT = ethers.hexlify(ethers.toUtf8Bytes("score:712"));
 
-
 async function info(market: InferenceMarket, challengeId: bigint | number, modeler: string) {
   return [...(await market.modelerInfo(challengeId, modeler))];
 }
@@ -43,7 +42,11 @@ async function lateFixture() {
   const f = await loadFixture(challengeFixture);
   await time.increaseTo(DATES.e0Window);
   const listed = f.modelers.slice(0, 6);
-  await f.market.connect(f.keeper).promote(1, listed.map((m) => m.address), ethers.id("leaderboard-e0"));
+  await f.market.connect(f.keeper).promote(
+    1,
+    listed.map((m) => m.address),
+    ethers.id("leaderboard-e0"),
+  );
   await time.increaseTo(DATES.e1Start);
   return { ...f, listed, late: f.modelers[5], lateHost: f.hosts[5] };
 }
@@ -214,7 +217,9 @@ describe("InferenceMarket modelers", () => {
         expect(await token.balanceOf(modeler)).to.equal(before + reward);
       }
       expect(await Promise.all(hostAddrs.map((a) => token.balanceOf(a)))).to.deep.equal(hostsBefore);
-      expect(await token.balanceOf(modelers[0].address) + (await token.balanceOf(modelers[1].address))).to.equal(pool);
+      expect((await token.balanceOf(modelers[0].address)) + (await token.balanceOf(modelers[1].address))).to.equal(
+        pool,
+      );
       // a host cannot claim in its own name either
       await expect(market.connect(stranger).claimRewards(1, hosts[9].address, [E1]))
         .to.be.revertedWithCustomError(market, "MarketNothingToClaim")
@@ -304,11 +309,23 @@ describe("InferenceMarket modelers", () => {
       expect(await market.claimableReward(1, late.address, E1)).to.equal(0n);
       expect((await market.epochFigures(1, E1)).points).to.equal(10n);
       const addrs = listed.map((m) => m.address);
-      const before = await snapshot(market, token, addrs, rs.map((r) => r.id));
+      const before = await snapshot(
+        market,
+        token,
+        addrs,
+        rs.map((r) => r.id),
+      );
       await expect(market.connect(stranger).claimRewards(1, late.address, [E1]))
         .to.be.revertedWithCustomError(market, "MarketNothingToClaim")
         .withArgs(1n, late.address, E1);
-      expect(await snapshot(market, token, addrs, rs.map((r) => r.id))).to.deep.equal(before);
+      expect(
+        await snapshot(
+          market,
+          token,
+          addrs,
+          rs.map((r) => r.id),
+        ),
+      ).to.deep.equal(before);
       expect(await token.balanceOf(late.address)).to.equal(0n);
 
       // the five that answered share the whole pool

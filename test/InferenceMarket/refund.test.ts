@@ -8,7 +8,6 @@ import type { InferenceMarket, TestToken } from "../../typechain-types";
 const INPUT = ethers.hexlify(ethers.toUtf8Bytes("0x5a52e96bacdabb82fd05763e25335261b270efcb"));
 const OUTPUT = ethers.hexlify(ethers.toUtf8Bytes("score:712"));
 
-
 /**
  * Everything a rejected refund must leave untouched. A request's status is left out because Open turns into
  * Expired with the clock alone; its stored createdAt, deadline and answered mask (all zero once refunded) stay.

@@ -10,7 +10,6 @@ const E2 = E1 + 1n;
 const INPUT = ethers.hexlify(ethers.toUtf8Bytes("0x5a52e96bacdabb82fd05763e25335261b270efcb"));
 const OUTPUT = ethers.hexlify(ethers.toUtf8Bytes("score:712"));
 
-
 /** Everything a rejected request must leave untouched. */
 async function snapshot(market: InferenceMarket, token: { balanceOf(a: string): Promise<bigint> }, accounts: string[]) {
   const marketAddress = await market.getAddress();
@@ -48,7 +47,11 @@ async function secondChallengeFixture() {
 async function secondPromotedFixture() {
   const f = await loadFixture(secondChallengeFixture);
   await time.increaseTo(DATES.e1Window);
-  await f.market.connect(f.keeper).promote(2, f.modelers.slice(0, 5).map((m) => m.address), ethers.id("lb2"));
+  await f.market.connect(f.keeper).promote(
+    2,
+    f.modelers.slice(0, 5).map((m) => m.address),
+    ethers.id("lb2"),
+  );
   return f;
 }
 
@@ -68,7 +71,11 @@ async function feeOnTransferFixture() {
   await market.connect(f.manager).createChallenge(f.creator.address, f.challengeAdmin.address, FEE, "fot");
   for (let i = 0; i < 5; i++) await market.connect(f.modelers[i]).register(1, f.hosts[i].address);
   await time.increaseTo(DATES.e1Window);
-  await market.connect(f.keeper).promote(1, f.modelers.slice(0, 5).map((m) => m.address), ethers.id("lb"));
+  await market.connect(f.keeper).promote(
+    1,
+    f.modelers.slice(0, 5).map((m) => m.address),
+    ethers.id("lb"),
+  );
   await time.increaseTo(DATES.e2Start);
   const user = f.users[0];
   await fot.mint(user.address, 100n * FEE);
@@ -158,7 +165,9 @@ describe("InferenceMarket.request", () => {
       const t = BigInt(await time.latest()) + 5n;
       await time.setNextBlockTimestamp(t);
       const tx = await market.connect(fresh).requestWithPermit(1, maxFee, INPUT, deadline, sig.v, sig.r, sig.s);
-      await expect(tx).to.emit(market, "RequestMade").withArgs(1n, 1n, fresh.address, 1n, FEE, t + 600n, INPUT);
+      await expect(tx)
+        .to.emit(market, "RequestMade")
+        .withArgs(1n, 1n, fresh.address, 1n, FEE, t + 600n, INPUT);
       await expect(tx).to.changeTokenBalances(token, [fresh, market], [-FEE, FEE]);
       // The permit granted maxFee and the request spent the fee.
       expect(await token.allowance(fresh.address, marketAddress)).to.equal(maxFee - FEE);
@@ -201,7 +210,9 @@ describe("InferenceMarket.request", () => {
       // An expired permit is ignored the same way.
       const expired = await signPermit(token, fresh, marketAddress, FEE, BigInt(await time.latest()));
       await expect(
-        market.connect(fresh).requestWithPermit(1, FEE, INPUT, BigInt(await time.latest()), expired.v, expired.r, expired.s),
+        market
+          .connect(fresh)
+          .requestWithPermit(1, FEE, INPUT, BigInt(await time.latest()), expired.v, expired.r, expired.s),
       )
         .to.be.revertedWithCustomError(token, "ERC20InsufficientAllowance")
         .withArgs(marketAddress, 0n, FEE);

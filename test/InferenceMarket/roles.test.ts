@@ -65,7 +65,13 @@ async function stateOf(f: RolesFixture) {
     paused: await market.paused(),
     treasury: await market.treasury(),
     challengeCount: await market.challengeCount(),
-    challenge1: { creator: c.creator, admin: c.admin, fee: c.fee, listCount: c.listCount, latest: c.latestActivationEpoch },
+    challenge1: {
+      creator: c.creator,
+      admin: c.admin,
+      fee: c.fee,
+      listCount: c.listCount,
+      latest: c.latestActivationEpoch,
+    },
     list1: [...list],
     holdings,
     marketBalance: await f.token.balanceOf(await market.getAddress()),
@@ -171,7 +177,10 @@ const ROWS: Row[] = [
     fn: "setFee",
     allowed: "challengeAdmin",
     call: (f, s) => f.market.connect(s).setFee(1, 2n * FEE),
-    events: async (f, tx) => expect(tx).to.emit(f.market, "ChallengeFeeChanged").withArgs(1n, FEE, 2n * FEE),
+    events: async (f, tx) =>
+      expect(tx)
+        .to.emit(f.market, "ChallengeFeeChanged")
+        .withArgs(1n, FEE, 2n * FEE),
     change: (e) => {
       e.challenge1.fee = 2n * FEE;
     },
@@ -181,9 +190,7 @@ const ROWS: Row[] = [
     allowed: "challengeAdmin",
     call: (f, s) => f.market.connect(s).setChallengeAdmin(1, f.target.address),
     events: async (f, tx) =>
-      expect(tx)
-        .to.emit(f.market, "ChallengeAdminChanged")
-        .withArgs(1n, f.challengeAdmin.address, f.target.address),
+      expect(tx).to.emit(f.market, "ChallengeAdminChanged").withArgs(1n, f.challengeAdmin.address, f.target.address),
     change: (e, f) => {
       e.challenge1.admin = f.target.address;
     },
@@ -261,7 +268,8 @@ type Made = Awaited<ReturnType<typeof requestOf>>;
 async function pausedFixture() {
   const f = await activeFixture();
   const rs: Made[] = [];
-  for (let i = 0; i < 3; i++) rs.push(await requestOf(f.market, await f.market.connect(f.users[i]).request(1, FEE, INPUT)));
+  for (let i = 0; i < 3; i++)
+    rs.push(await requestOf(f.market, await f.market.connect(f.users[i]).request(1, FEE, INPUT)));
   await f.market.connect(f.pauser).pause();
   const fresh = (await ethers.getSigners())[37];
   await f.token.mint(fresh.address, 10n * FEE);
@@ -348,7 +356,11 @@ describe("InferenceMarket pausing", () => {
       await time.setNextBlockTimestamp(DATES.e1Window);
       const before = await requestSnapshot(f, []);
       await expect(
-        f.market.connect(f.keeper).promote(1, f.modelers.slice(1, 6).map((m) => m.address), LEADERBOARD),
+        f.market.connect(f.keeper).promote(
+          1,
+          f.modelers.slice(1, 6).map((m) => m.address),
+          LEADERBOARD,
+        ),
       ).to.be.revertedWithCustomError(f.market, "EnforcedPause");
       expect(await requestSnapshot(f, [])).to.deep.equal(before);
       expect((await f.market.challenge(1)).listCount).to.equal(1n);

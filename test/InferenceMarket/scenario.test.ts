@@ -248,9 +248,7 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
     await time.setNextBlockTimestamp(t);
     const tx = f.market.connect(hostOf.get(modeler.address)!).answer(r.id, r.key, index, OUTPUT);
     const settles = model.answered(r.id, modeler.address);
-    await expect(tx)
-      .to.emit(f.market, "RequestAnswered")
-      .withArgs(r.id, 1, modeler.address, epoch, settles, OUTPUT);
+    await expect(tx).to.emit(f.market, "RequestAnswered").withArgs(r.id, 1, modeler.address, epoch, settles, OUTPUT);
   }
 
   /** `modeler`'s host answers request `name` at `t`, after the SLA: refused, nothing counted. */
@@ -370,7 +368,10 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
     M = f.modelers.slice(0, 7);
     U = f.users.slice(0, 4);
     marketAddress = await f.market.getAddress();
-    lists.set(1n, M.slice(0, 5).map((m) => m.address));
+    lists.set(
+      1n,
+      M.slice(0, 5).map((m) => m.address),
+    );
     for (let i = 0; i < 7; i++) hostOf.set(M[i].address, f.hosts[i]);
     for (const a of [...U, ...M, f.creator, f.challengeAdmin, f.treasury, f.stranger]) {
       startBalances.set(a.address, await balanceOf(a));
@@ -527,7 +528,9 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
     await checkpoint("after E2, before its finalization");
     await time.setNextBlockTimestamp(e2FinalAt);
     const tx = f.market.connect(f.keeper).finalize(1, E2);
-    await expect(tx).to.emit(f.market, "EpochFinalized").withArgs(...finalizedEvent(E2));
+    await expect(tx)
+      .to.emit(f.market, "EpochFinalized")
+      .withArgs(...finalizedEvent(E2));
     expect(model.finalize(E2)).to.equal(true);
     await checkpoint("after E2's finalization");
   });
@@ -631,9 +634,7 @@ describe("InferenceMarket scenario: five modelers, four users, three epochs, two
     expect(await balanceOf(f.stranger)).to.equal(startBalances.get(f.stranger.address));
     expect(payeesGot).to.equal(model.rewardsOut + model.feesOut);
     expect(model.paidIn).to.equal(payeesGot + model.refunds);
-    expect(model.rewardsOut + model.feesOut).to.equal(
-      EPOCHS.reduce((a, e) => a + model.epoch(e).settled, 0n),
-    );
+    expect(model.rewardsOut + model.feesOut).to.equal(EPOCHS.reduce((a, e) => a + model.epoch(e).settled, 0n));
 
     // Who earned what: M4 nothing; M2 only from list 1 (E1); M6 only after opting in (E2's r11).
     expect(received.get(M[4].address) ?? 0n).to.equal(0);

@@ -3,7 +3,6 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { activeFixture, requestOf, DATES, E1, FEE, TIME, Status } from "../fixtures";
 import { claimsOpenAt, finalAt, startOf, windowStart, endOf } from "../../sdk/time";
 
-
 describe("InferenceMarket views", () => {
   describe("currentEpoch", () => {
     it("rolls with the clock: Wednesday 2026-12-02 23:59:59 is E1, Thursday 2026-12-03 00:00:00 is E2", async () => {

@@ -91,7 +91,8 @@ interface Row {
 const LEADERBOARD = ethers.id("leaderboard-access");
 const listed = (f: Fixture) => f.modelers.slice(0, 5).map((m) => m.address);
 /** The account holding `role` in the fixture. */
-const holderOf = (f: Fixture, role: Role) => f.signers[ACTOR_NAMES.find((a) => (ACTORS[a] as readonly Role[]).includes(role))!];
+const holderOf = (f: Fixture, role: Role) =>
+  f.signers[ACTOR_NAMES.find((a) => (ACTORS[a] as readonly Role[]).includes(role))!];
 
 const TABLE: Row[] = [
   {
@@ -99,7 +100,9 @@ const TABLE: Row[] = [
     guard: "CHALLENGE_MANAGER_ROLE",
     call: (f, s) => f.market.connect(s).createChallenge(f.creator.address, f.target.address, 2n * FEE, "second"),
     emitted: (f, tx) =>
-      expect(tx).to.emit(f.market, "ChallengeCreated").withArgs(2n, f.creator.address, f.target.address, 2n * FEE, "second"),
+      expect(tx)
+        .to.emit(f.market, "ChallengeCreated")
+        .withArgs(2n, f.creator.address, f.target.address, 2n * FEE, "second"),
     change: (s) => {
       s.challengeCount = 2n;
     },
@@ -108,7 +111,10 @@ const TABLE: Row[] = [
     fn: "setFee",
     guard: "challengeAdmin",
     call: (f, s) => f.market.connect(s).setFee(1, 2n * FEE),
-    emitted: (f, tx) => expect(tx).to.emit(f.market, "ChallengeFeeChanged").withArgs(1n, FEE, 2n * FEE),
+    emitted: (f, tx) =>
+      expect(tx)
+        .to.emit(f.market, "ChallengeFeeChanged")
+        .withArgs(1n, FEE, 2n * FEE),
     change: (s) => {
       s.challenge.fee = 2n * FEE;
     },
@@ -156,37 +162,35 @@ const TABLE: Row[] = [
     guard: "KEEPER_ROLE",
     call: (f, s) => f.market.connect(s).promote(1, listed(f), LEADERBOARD),
     emitted: (f, tx) =>
-      expect(tx).to.emit(f.market, "ListPromoted").withArgs(1n, 1n, E1 - 1n, E1, LEADERBOARD, listed(f)),
+      expect(tx)
+        .to.emit(f.market, "ListPromoted")
+        .withArgs(1n, 1n, E1 - 1n, E1, LEADERBOARD, listed(f)),
     change: (s, f) => {
       s.challenge.listCount = 1n;
       s.challenge.latest = E1;
       s.list = listed(f);
     },
   },
-  ...ROLES.map(
-    (role): Row => ({
-      fn: `grantRole(${role})`,
-      guard: "DEFAULT_ADMIN_ROLE",
-      call: (f, s) => f.market.connect(s).grantRole(f.roles[role], f.target.address),
-      emitted: (f, tx, s) =>
-        expect(tx).to.emit(f.market, "RoleGranted").withArgs(f.roles[role], f.target.address, s.address),
-      change: (s, f) => {
-        s.holdings[`${role}:${f.target.address}`] = true;
-      },
-    }),
-  ),
-  ...ROLES.map(
-    (role): Row => ({
-      fn: `revokeRole(${role})`,
-      guard: "DEFAULT_ADMIN_ROLE",
-      call: (f, s) => f.market.connect(s).revokeRole(f.roles[role], holderOf(f, role).address),
-      emitted: (f, tx, s) =>
-        expect(tx).to.emit(f.market, "RoleRevoked").withArgs(f.roles[role], holderOf(f, role).address, s.address),
-      change: (s, f) => {
-        s.holdings[`${role}:${holderOf(f, role).address}`] = false;
-      },
-    }),
-  ),
+  ...ROLES.map((role): Row => ({
+    fn: `grantRole(${role})`,
+    guard: "DEFAULT_ADMIN_ROLE",
+    call: (f, s) => f.market.connect(s).grantRole(f.roles[role], f.target.address),
+    emitted: (f, tx, s) =>
+      expect(tx).to.emit(f.market, "RoleGranted").withArgs(f.roles[role], f.target.address, s.address),
+    change: (s, f) => {
+      s.holdings[`${role}:${f.target.address}`] = true;
+    },
+  })),
+  ...ROLES.map((role): Row => ({
+    fn: `revokeRole(${role})`,
+    guard: "DEFAULT_ADMIN_ROLE",
+    call: (f, s) => f.market.connect(s).revokeRole(f.roles[role], holderOf(f, role).address),
+    emitted: (f, tx, s) =>
+      expect(tx).to.emit(f.market, "RoleRevoked").withArgs(f.roles[role], holderOf(f, role).address, s.address),
+    change: (s, f) => {
+      s.holdings[`${role}:${holderOf(f, role).address}`] = false;
+    },
+  })),
 ];
 
 const passes = (actor: Actor, guard: Row["guard"]) =>

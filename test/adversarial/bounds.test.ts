@@ -105,7 +105,11 @@ describe("adversarial: bounds", () => {
       for (let i = 5; i < 10; i++) await f.market.connect(f.modelers[i]).register(1, f.hosts[5].address);
       await time.increaseTo(DATES.e0Window);
       const listed = f.modelers.slice(0, 10);
-      await f.market.connect(f.keeper).promote(1, listed.map((m) => m.address), ethers.id("ten"));
+      await f.market.connect(f.keeper).promote(
+        1,
+        listed.map((m) => m.address),
+        ethers.id("ten"),
+      );
       await time.increaseTo(DATES.e1Start);
       const fee = FEE + 9n;
       await f.market.connect(f.challengeAdmin).setFee(1, fee);
@@ -145,7 +149,9 @@ describe("adversarial: bounds", () => {
       const pool = poolOf(fee);
       const reward = rewardOf(pool, 1n, 10n);
       expect(pool - 10n * reward).to.equal(9n);
-      await expect(market.connect(stranger).finalize(1, E1)).to.emit(market, "EpochFinalized").withArgs(1n, E1, 1n, 10n, 9n);
+      await expect(market.connect(stranger).finalize(1, E1))
+        .to.emit(market, "EpochFinalized")
+        .withArgs(1n, E1, 1n, 10n, 9n);
       for (const m of listed) {
         await expect(market.connect(stranger).claimRewards(1, m.address, [E1])).to.changeTokenBalances(
           token,
@@ -172,7 +178,11 @@ describe("adversarial: bounds", () => {
     async function fiftyEpochsFixture() {
       const f = await loadFixture(challengeFixture);
       await time.increaseTo(windowStart(TIME, FIRST - 1n));
-      await f.market.connect(f.keeper).promote(1, f.modelers.slice(0, 5).map((m) => m.address), ethers.id("fifty"));
+      await f.market.connect(f.keeper).promote(
+        1,
+        f.modelers.slice(0, 5).map((m) => m.address),
+        ethers.id("fifty"),
+      );
       for (const [i, e] of EPOCHS.entries()) {
         await time.setNextBlockTimestamp(startOf(TIME, e) + 60n);
         const r = await requestOf(f.market, await f.market.connect(f.users[i % 5]).request(1, FEE, INPUT));
@@ -184,7 +194,8 @@ describe("adversarial: bounds", () => {
     }
 
     it("pays modeler 0 fifty epochs and modeler 1 its twenty-five, then every fee share, to the unit", async () => {
-      const { market, token, modelers, creator, challengeAdmin, treasury, stranger } = await loadFixture(fiftyEpochsFixture);
+      const { market, token, modelers, creator, challengeAdmin, treasury, stranger } =
+        await loadFixture(fiftyEpochsFixture);
       const pool = poolOf(FEE);
       const pointsOf = (e: bigint) => (e % 2n === 1n ? 2n : 1n);
       const first = EPOCHS.reduce((sum, e) => sum + rewardOf(pool, 1n, pointsOf(e)), 0n);
@@ -225,7 +236,13 @@ describe("adversarial: bounds", () => {
   });
 
   describe("the last epoch the contracts store, 2^24 - 1", () => {
-    const HOURLY: TimeConfig = { epochLength: 3_600n, windowOffset: 1_800n, sla: 600n, claimDelay: 600n, activationDelay: 1n };
+    const HOURLY: TimeConfig = {
+      epochLength: 3_600n,
+      windowOffset: 1_800n,
+      sla: 600n,
+      claimDelay: 600n,
+      activationDelay: 1n,
+    };
 
     // Put the chain back in 2026 for the test files that run after this one.
     after(async () => {
@@ -267,11 +284,9 @@ describe("adversarial: bounds", () => {
 
       await time.increaseTo(claimsOpenAt(HOURLY, MAX_EPOCH));
       const pool = poolOf(FEE);
-      await expect(market.connect(f.stranger).claimRewards(1, f.modelers[0].address, [MAX_EPOCH])).to.changeTokenBalances(
-        f.token,
-        [f.modelers[0], market],
-        [pool, -pool],
-      );
+      await expect(
+        market.connect(f.stranger).claimRewards(1, f.modelers[0].address, [MAX_EPOCH]),
+      ).to.changeTokenBalances(f.token, [f.modelers[0], market], [pool, -pool]);
       expect((await market.epochTimes(MAX_EPOCH)).start).to.equal(at);
       await expect(market.epochTimes(MAX_EPOCH + 1n))
         .to.be.revertedWithCustomError(market, "EpochsEpochOutOfRange")

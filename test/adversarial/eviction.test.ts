@@ -22,7 +22,11 @@ type F = Awaited<ReturnType<typeof challengeFixture>>;
 async function promoteSixAndServeE1(f: F) {
   const listed = f.modelers.slice(0, 6);
   await time.increaseTo(DATES.e0Window);
-  await f.market.connect(f.keeper).promote(1, listed.map((m) => m.address), ethers.id("six"));
+  await f.market.connect(f.keeper).promote(
+    1,
+    listed.map((m) => m.address),
+    ethers.id("six"),
+  );
   await time.increaseTo(DATES.e1Start);
   for (let i = 0; i < 2; i++) {
     const r = await requestOf(f.market, await f.market.connect(f.users[i]).request(1, FEE, INPUT));
@@ -78,7 +82,11 @@ describe("adversarial: an eviction cannot be shed", () => {
   it("a promotion made after the eviction lists it again, open to requests from the new list's first second", async () => {
     const { market, keeper, idle, listed, hosts, users } = await loadFixture(evictedFixture);
     await time.increaseTo(DATES.e2Window);
-    await market.connect(keeper).promote(1, listed.map((m) => m.address), ethers.id("six again"));
+    await market.connect(keeper).promote(
+      1,
+      listed.map((m) => m.address),
+      ethers.id("six again"),
+    );
     expect([...(await market.modelerInfo(1, idle.address))]).to.deep.equal([hosts[5].address, DATES.e3Start, false]);
     await time.setNextBlockTimestamp(DATES.e3Start);
     const r = await requestOf(market, await market.connect(users[2]).request(1, FEE, INPUT));

@@ -27,7 +27,8 @@ async function hostContractFixture() {
 async function withRequests() {
   const f = await loadFixture(hostContractFixture);
   const rs = [];
-  for (let i = 0; i < 3; i++) rs.push(await requestOf(f.market, await f.market.connect(f.users[i]).request(1, FEE, INPUT)));
+  for (let i = 0; i < 3; i++)
+    rs.push(await requestOf(f.market, await f.market.connect(f.users[i]).request(1, FEE, INPUT)));
   return { ...f, rs };
 }
 

@@ -58,7 +58,11 @@ export async function activeMarketOn(f: Accounts, token: Mintable): Promise<Infe
     await token.connect(user).approve(marketAddress, ethers.MaxUint256);
   }
   await time.increaseTo(DATES.e0Window);
-  await market.connect(f.keeper).promote(1, f.modelers.slice(0, 5).map((m) => m.address), ethers.id("hostile"));
+  await market.connect(f.keeper).promote(
+    1,
+    f.modelers.slice(0, 5).map((m) => m.address),
+    ethers.id("hostile"),
+  );
   await time.increaseTo(DATES.e1Start);
   return market;
 }

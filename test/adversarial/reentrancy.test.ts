@@ -93,7 +93,9 @@ const ENTRIES: Entry[] = [
     inner: (f) => f.market.interface.encodeFunctionData("request", [1, FEE, INPUT]),
     innerSucceeds: async (f, tx) => {
       const at = BigInt((await tx.getBlock())!.timestamp);
-      await expect(tx).to.emit(f.market, "RequestMade").withArgs(4n, 1n, f.tokenAddress, 1n, FEE, at + TIME.sla, INPUT);
+      await expect(tx)
+        .to.emit(f.market, "RequestMade")
+        .withArgs(4n, 1n, f.tokenAddress, 1n, FEE, at + TIME.sla, INPUT);
       await expect(tx).to.changeTokenBalances(f.token, [f.tokenAddress, f.marketAddress], [-FEE, FEE]);
     },
   },
@@ -104,7 +106,9 @@ const ENTRIES: Entry[] = [
       f.market.interface.encodeFunctionData("requestWithPermit", [1, FEE, INPUT, f.permitDeadline, ...NO_SIGNATURE]),
     innerSucceeds: async (f, tx) => {
       const at = BigInt((await tx.getBlock())!.timestamp);
-      await expect(tx).to.emit(f.market, "RequestMade").withArgs(4n, 1n, f.tokenAddress, 1n, FEE, at + TIME.sla, INPUT);
+      await expect(tx)
+        .to.emit(f.market, "RequestMade")
+        .withArgs(4n, 1n, f.tokenAddress, 1n, FEE, at + TIME.sla, INPUT);
       await expect(tx).to.changeTokenBalances(f.token, [f.tokenAddress, f.marketAddress], [-FEE, FEE]);
     },
   },
@@ -201,9 +205,7 @@ describe("adversarial: a fee token that re-enters the market", () => {
       await f.token.arm(f.marketAddress, answerData(f, r4));
       const before = await f.market.epochFigures(1, E2);
       const tx = await f.market.connect(f.users[4]).request(1, FEE, INPUT);
-      await expect(tx)
-        .to.emit(f.market, "RequestAnswered")
-        .withArgs(r4.id, 1n, f.modelers[2].address, E2, FEE, OUTPUT);
+      await expect(tx).to.emit(f.market, "RequestAnswered").withArgs(r4.id, 1n, f.modelers[2].address, E2, FEE, OUTPUT);
       await expect(tx).to.emit(f.market, "RequestMade");
       await expect(tx).to.changeTokenBalances(f.token, [f.users[4], f.marketAddress], [-FEE, FEE]);
       const after = await f.market.epochFigures(1, E2);
@@ -234,7 +236,9 @@ describe("adversarial: a fee token that re-enters the market", () => {
       expect(live.finalized).to.equal(false);
       const tx = await f.market.connect(f.stranger).claimFees(1, Kind.Creator, [E1]);
       await expect(tx).to.emit(f.market, "EpochFinalized").withArgs(1n, E1, 1n, 2n, 0n);
-      await expect(tx).to.emit(f.market, "FeesClaimed").withArgs(1n, f.creator.address, E1, Kind.Creator, feeShare(FEE));
+      await expect(tx)
+        .to.emit(f.market, "FeesClaimed")
+        .withArgs(1n, f.creator.address, E1, Kind.Creator, feeShare(FEE));
       const stored = await f.market.epochFigures(1, E1);
       expect(stored.finalized).to.equal(true);
       expect([...stored].slice(0, -1)).to.deep.equal([...live].slice(0, -1));

@@ -46,7 +46,9 @@ describe("adversarial: fee tokens", () => {
       const parties = [users[0]];
       const before = await stateOf(market, token, parties);
       const deadline = DATES.e1Start + 3_600n;
-      await expect(market.connect(users[0]).requestWithPermit(1, FEE, INPUT, deadline, 0, ethers.ZeroHash, ethers.ZeroHash))
+      await expect(
+        market.connect(users[0]).requestWithPermit(1, FEE, INPUT, deadline, 0, ethers.ZeroHash, ethers.ZeroHash),
+      )
         .to.be.revertedWithCustomError(market, "MarketFeeNotReceived")
         .withArgs(FEE, FEE - FEE / 100n);
       expect(await stateOf(market, token, parties)).to.deep.equal(before);
@@ -74,7 +76,8 @@ describe("adversarial: fee tokens", () => {
         await loadFixture(feeOnTransferFixture);
       await market.connect(challengeAdmin).setFee(1, 99);
       const answered = [];
-      for (let i = 0; i < 2; i++) answered.push(await requestOf(market, await market.connect(users[i]).request(1, 99, INPUT)));
+      for (let i = 0; i < 2; i++)
+        answered.push(await requestOf(market, await market.connect(users[i]).request(1, 99, INPUT)));
       const unanswered = await requestOf(market, await market.connect(users[2]).request(1, 99, INPUT));
       for (const r of answered) await market.connect(hosts[0]).answer(r.id, r.key, 0, OUTPUT);
       expect(await token.balanceOf(await market.getAddress())).to.equal(3n * 99n);

@@ -22,7 +22,8 @@ async function attackFixture() {
   const f = await loadFixture(activeFixture);
   const address = await f.market.getAddress();
   const wallets = Array.from({ length: GENUINE }, (_, i) => ethers.getAddress(toBeHex(0xabc000 + i, 20)));
-  for (const [i, w] of wallets.entries()) await network.provider.send("hardhat_setBalance", [w, toBeHex(BigInt(i + 1) * 10n ** 18n)]);
+  for (const [i, w] of wallets.entries())
+    await network.provider.send("hardhat_setBalance", [w, toBeHex(BigInt(i + 1) * 10n ** 18n)]);
   const agents = f.listed.map(
     (modeler, i) =>
       new HostAgent({
@@ -35,7 +36,13 @@ async function attackFixture() {
       }),
   );
   const keeperLog = captureLog("keeper");
-  const keeperDaemon = new Keeper({ signer: f.keeper, market: address, leaderboards: [], log: keeperLog.log, retry: FAST_RETRY });
+  const keeperDaemon = new Keeper({
+    signer: f.keeper,
+    market: address,
+    leaderboards: [],
+    log: keeperLog.log,
+    retry: FAST_RETRY,
+  });
   const sdk = Market.connect(address, f.stranger);
 
   /** Every host agent runs one pass. */
@@ -47,14 +54,18 @@ async function attackFixture() {
     const made = [];
     for (const [i, input] of inputs.entries()) {
       const user = f.users[i % f.users.length];
-      made.push({ input, ...(await requestOf(f.market, await f.market.connect(user).request(1, FEE, encodeText(input)))) });
+      made.push({
+        input,
+        ...(await requestOf(f.market, await f.market.connect(user).request(1, FEE, encodeText(input)))),
+      });
       if (i % 10 === 9) await hostsRun();
     }
     await hostsRun();
     return made;
   };
   /** Ten genuine requests among a hundred the model rejects. */
-  const mixed = () => Array.from({ length: GENUINE + GARBAGE }, (_, i) => (i % 11 === 5 ? wallets[(i - 5) / 11] : REJECTED));
+  const mixed = () =>
+    Array.from({ length: GENUINE + GARBAGE }, (_, i) => (i % 11 === 5 ? wallets[(i - 5) / 11] : REJECTED));
   return { ...f, address, agents, keeperDaemon, keeperLog, sdk, hostsRun, requestAll, mixed };
 }
 
@@ -73,7 +84,10 @@ describe("daemons: attacks on honest modelers", function () {
 
     for (const r of made) {
       const answers = await answersOf(sdk, r.id);
-      expect(answers.map(([m]) => m), `request ${r.id}`).to.have.members(listed.map((m) => m.address));
+      expect(
+        answers.map(([m]) => m),
+        `request ${r.id}`,
+      ).to.have.members(listed.map((m) => m.address));
       for (const [, output] of answers) {
         if (r.input === REJECTED) expect(parseErrorOutput(output)?.code, output).to.equal("invalid-input");
         else expect(Number(output), output).to.be.within(300, 850);
@@ -94,11 +108,16 @@ describe("daemons: attacks on honest modelers", function () {
   });
 
   it("a listed attacker answering its own garbage leaves every honest modeler above the threshold", async () => {
-    const { market, listed, modelers, hosts, users, keeper, keeperDaemon, sdk, agents, requestAll, mixed } = await loadFixture(attackFixture);
+    const { market, listed, modelers, hosts, users, keeper, keeperDaemon, sdk, agents, requestAll, mixed } =
+      await loadFixture(attackFixture);
     // The attacker is promoted in E1's window and registered before E2, so E2 judges it as it judges the others.
     const attacker = modelers[5];
     await time.increaseTo(DATES.e1Window);
-    await market.connect(keeper).promote(1, [...listed, attacker].map((m) => m.address), ethers.id("e1"));
+    await market.connect(keeper).promote(
+      1,
+      [...listed, attacker].map((m) => m.address),
+      ethers.id("e1"),
+    );
     await market.connect(attacker).register(1, hosts[5].address);
     await time.increaseTo(DATES.e2Start);
 

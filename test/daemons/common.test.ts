@@ -33,7 +33,9 @@ describe("daemons/common", () => {
       expect(isTransient(makeError("timeout", "TIMEOUT", { operation: "x", reason: "timeout" }))).to.equal(true);
       expect(isTransient(makeError("net", "NETWORK_ERROR", { event: "x" }))).to.equal(true);
       expect(isTransient(new TypeError("fetch failed"))).to.equal(true);
-      expect(isTransient(new Error("wrapped", { cause: Object.assign(new Error("reset"), { code: "ECONNRESET" }) }))).to.equal(true);
+      expect(
+        isTransient(new Error("wrapped", { cause: Object.assign(new Error("reset"), { code: "ECONNRESET" }) })),
+      ).to.equal(true);
     });
 
     it("does not retry reverts, aborts or programming errors", () => {
@@ -48,7 +50,9 @@ describe("daemons/common", () => {
 
   describe("withRetry", () => {
     it("waits base, 2·base, 4·base… up to the cap", () => {
-      expect([1, 2, 3, 4, 5, 60].map((n) => backoffMs(n, 100, 1_000))).to.deep.equal([100, 200, 400, 800, 1_000, 1_000]);
+      expect([1, 2, 3, 4, 5, 60].map((n) => backoffMs(n, 100, 1_000))).to.deep.equal([
+        100, 200, 400, 800, 1_000, 1_000,
+      ]);
     });
 
     it("retries transient failures with backoff and returns the result", async () => {
@@ -66,19 +70,26 @@ describe("daemons/common", () => {
 
     it("throws after the last retry, and at once on a revert", async () => {
       let calls = 0;
-      await expect(withRetry(async () => (calls++, Promise.reject(econnrefused())), FAST_RETRY)).to.be.rejectedWith("ECONNREFUSED");
+      await expect(withRetry(async () => (calls++, Promise.reject(econnrefused())), FAST_RETRY)).to.be.rejectedWith(
+        "ECONNREFUSED",
+      );
       expect(calls).to.equal(3);
       calls = 0;
-      await expect(withRetry(async () => (calls++, Promise.reject(revert("MarketAlreadyAnswered"))), FAST_RETRY)).to.be.rejectedWith(
-        "MarketAlreadyAnswered()",
-      );
+      await expect(
+        withRetry(async () => (calls++, Promise.reject(revert("MarketAlreadyAnswered"))), FAST_RETRY),
+      ).to.be.rejectedWith("MarketAlreadyAnswered()");
       expect(calls).to.equal(1);
     });
 
     it("stops waiting as soon as the signal aborts", async () => {
       const controller = new AbortController();
       const started = Date.now();
-      const run = withRetry(() => Promise.reject(econnrefused()), { retries: Infinity, baseMs: 60_000, maxMs: 60_000, signal: controller.signal });
+      const run = withRetry(() => Promise.reject(econnrefused()), {
+        retries: Infinity,
+        baseMs: 60_000,
+        maxMs: 60_000,
+        signal: controller.signal,
+      });
       setTimeout(() => controller.abort(), 10);
       await expect(run).to.be.rejected.and.eventually.have.property("name", "AbortError");
       expect(Date.now() - started).to.be.below(5_000);
@@ -138,15 +149,39 @@ describe("daemons/common", () => {
       const { log, lines } = captureLog();
       const result = await act(log, { action: "refund", requestId: 5n }, async () => sent, { retry: FAST_RETRY });
       expect(result.outcome).to.equal("sent");
-      expect(lines[0]).to.include({ action: "refund", status: "sent", requestId: "5", txHash: "0xabc", block: 7, gasUsed: "21000" });
+      expect(lines[0]).to.include({
+        action: "refund",
+        status: "sent",
+        requestId: "5",
+        txHash: "0xabc",
+        block: 7,
+        gasUsed: "21000",
+      });
     });
 
     it("counts a revert that says the work is done as done, and logs any other revert", async () => {
       const { log, lines } = captureLog();
       const done = ["MarketAlreadyAnswered"];
-      expect((await act(log, { action: "answer" }, () => Promise.reject(revert("MarketAlreadyAnswered")), { retry: FAST_RETRY, done })).outcome).to.equal("already");
-      expect((await act(log, { action: "answer" }, () => Promise.reject(revert("MarketNotHost")), { retry: FAST_RETRY, done })).outcome).to.equal("reverted");
-      expect((await act(log, { action: "answer" }, () => Promise.reject(new Error("odd")), { retry: FAST_RETRY, done })).outcome).to.equal("failed");
+      expect(
+        (
+          await act(log, { action: "answer" }, () => Promise.reject(revert("MarketAlreadyAnswered")), {
+            retry: FAST_RETRY,
+            done,
+          })
+        ).outcome,
+      ).to.equal("already");
+      expect(
+        (
+          await act(log, { action: "answer" }, () => Promise.reject(revert("MarketNotHost")), {
+            retry: FAST_RETRY,
+            done,
+          })
+        ).outcome,
+      ).to.equal("reverted");
+      expect(
+        (await act(log, { action: "answer" }, () => Promise.reject(new Error("odd")), { retry: FAST_RETRY, done }))
+          .outcome,
+      ).to.equal("failed");
       expect(lines.map((l) => [l.status, l.reason ?? l.error])).to.deep.equal([
         ["already", "MarketAlreadyAnswered()"],
         ["reverted", "MarketNotHost()"],
@@ -156,7 +191,9 @@ describe("daemons/common", () => {
 
     it("throws an RPC failure that outlasts its retries, to end the pass", async () => {
       const { log, of } = captureLog();
-      await expect(act(log, { action: "promote" }, () => Promise.reject(econnrefused()), { retry: FAST_RETRY })).to.be.rejectedWith("ECONNREFUSED");
+      await expect(
+        act(log, { action: "promote" }, () => Promise.reject(econnrefused()), { retry: FAST_RETRY }),
+      ).to.be.rejectedWith("ECONNREFUSED");
       expect(of("rpc", "retrying").length).to.equal(2);
     });
   });
@@ -175,10 +212,15 @@ describe("daemons/common", () => {
     it("a start-up check that fails for good exits 1 without a pass", async () => {
       const { log, of } = captureLog();
       let passes = 0;
-      const init = () => Promise.reject(new ConfigError("the RPC serves chain 1, but the deployment file is for chain 31337"));
-      expect(await runDaemon({ log, once: false, pollMs: 10, init, tick: async () => ++passes, summary: () => ({}) })).to.equal(1);
+      const init = () =>
+        Promise.reject(new ConfigError("the RPC serves chain 1, but the deployment file is for chain 31337"));
+      expect(
+        await runDaemon({ log, once: false, pollMs: 10, init, tick: async () => ++passes, summary: () => ({}) }),
+      ).to.equal(1);
       expect(passes).to.equal(0);
-      expect(of("start", "failed").map((l) => l.error)).to.deep.equal(["the RPC serves chain 1, but the deployment file is for chain 31337"]);
+      expect(of("start", "failed").map((l) => l.error)).to.deep.equal([
+        "the RPC serves chain 1, but the deployment file is for chain 31337",
+      ]);
     });
 
     it("on SIGTERM finishes the pass in flight and returns 0", async () => {
@@ -212,7 +254,12 @@ describe("daemons/common", () => {
       const signals = new EventEmitter();
       const stops: string[] = [];
       const exits: number[] = [];
-      const remove = onSignals((signal) => stops.push(signal), log, signals, (code) => exits.push(code));
+      const remove = onSignals(
+        (signal) => stops.push(signal),
+        log,
+        signals,
+        (code) => exits.push(code),
+      );
       signals.emit("SIGINT", "SIGINT");
       expect([stops, exits]).to.deep.equal([["SIGINT"], []]);
       signals.emit("SIGTERM", "SIGTERM");
@@ -228,24 +275,50 @@ describe("daemons/common", () => {
 
   describe("config", () => {
     const deployment = () =>
-      writeJson(tempDir(), "net.json", { network: "net", chainId: 31337, market: MARKET, token: MARKET, startBlock: 3, deployedAt: "2026-11-20T00:00:00Z" });
+      writeJson(tempDir(), "net.json", {
+        network: "net",
+        chainId: 31337,
+        market: MARKET,
+        token: MARKET,
+        startBlock: 3,
+        deployedAt: "2026-11-20T00:00:00Z",
+      });
 
     it("keeper: flags over environment over defaults", () => {
       const dir = tempDir();
       const a = writeJson(dir, "a.json", {});
       const b = writeJson(dir, "b.json", {});
-      const env = { KEEPER_KEY: KEY, DEPLOYMENT: deployment(), LEADERBOARD: `${a}, ${b}`, POLL_MS: "5000", RPC_URL: "http://node:8545" };
+      const env = {
+        KEEPER_KEY: KEY,
+        DEPLOYMENT: deployment(),
+        LEADERBOARD: `${a}, ${b}`,
+        POLL_MS: "5000",
+        RPC_URL: "http://node:8545",
+      };
       const fromEnv = keeperConfig([], env);
       if (fromEnv === "help") throw new Error("help");
-      expect([fromEnv.rpc, fromEnv.pollMs, fromEnv.leaderboards, fromEnv.once, fromEnv.logRange, fromEnv.lookbackBlocks]).to.deep.equal([
-        "http://node:8545", 5_000, [a, b], false, 2_000, 10_000,
-      ]);
+      expect([
+        fromEnv.rpc,
+        fromEnv.pollMs,
+        fromEnv.leaderboards,
+        fromEnv.once,
+        fromEnv.logRange,
+        fromEnv.lookbackBlocks,
+      ]).to.deep.equal(["http://node:8545", 5_000, [a, b], false, 2_000, 10_000]);
       expect(fromEnv.deployment.startBlock).to.equal(3);
       expect(fromEnv.key.address).to.equal("0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A");
 
-      const flags = keeperConfig(["--leaderboard", "https://x.org/1.json", "--poll-ms", "100", "--once", "--rpc", "https://rpc.example"], env);
+      const flags = keeperConfig(
+        ["--leaderboard", "https://x.org/1.json", "--poll-ms", "100", "--once", "--rpc", "https://rpc.example"],
+        env,
+      );
       if (flags === "help") throw new Error("help");
-      expect([flags.rpc, flags.pollMs, flags.leaderboards, flags.once]).to.deep.equal(["https://rpc.example", 100, ["https://x.org/1.json"], true]);
+      expect([flags.rpc, flags.pollMs, flags.leaderboards, flags.once]).to.deep.equal([
+        "https://rpc.example",
+        100,
+        ["https://x.org/1.json"],
+        true,
+      ]);
       expect(keeperConfig(["-h"], {})).to.equal("help");
     });
 
@@ -260,20 +333,33 @@ describe("daemons/common", () => {
         [["--poll-ms", "5"], base, "--poll-ms must be between 10 and 86400000, got 5"],
         [["--rpc", "ftp://x"], base, '--rpc must be an http(s) URL, got "ftp://x"'],
         [[], { ...base, LEADERBOARD: "" }, "no leaderboard"],
-        [["--leaderboard", "/nonexistent.json"], base, "leaderboard /nonexistent.json is neither an http(s) URL nor an existing file"],
+        [
+          ["--leaderboard", "/nonexistent.json"],
+          base,
+          "leaderboard /nonexistent.json is neither an http(s) URL nor an existing file",
+        ],
         [["--leaderboard", "https://a/1", "--leaderboard", "https://a/1"], base, "the same leaderboard is given twice"],
         [[], { ...base, DEPLOYMENT: "/nonexistent/net.json" }, "no deployment file /nonexistent/net.json"],
         [["--log-level", "loud"], base, "--log-level must be one of"],
         [[], { ...base, ONCE: "yes" }, 'ONCE must be 0 or 1, got "yes"'],
       ];
-      for (const [argv, env, message] of cases) expect(() => keeperConfig(argv, env), message).to.throw(ConfigError, message);
+      for (const [argv, env, message] of cases)
+        expect(() => keeperConfig(argv, env), message).to.throw(ConfigError, message);
     });
 
     it("host: loads the model and checks the modelers, batch size and margin", () => {
       const env = { HOST_KEY: KEY, DEPLOYMENT: deployment() };
-      const config = hostConfig(["--model", "models/credit-score.ts", "--modelers", `1:${MARKET.toLowerCase()}`, "--batch-size", "4"], env);
+      const config = hostConfig(
+        ["--model", "models/credit-score.ts", "--modelers", `1:${MARKET.toLowerCase()}`, "--batch-size", "4"],
+        env,
+      );
       if (config === "help") throw new Error("help");
-      expect([config.modelers, config.batchSize, config.marginS, config.pollMs]).to.deep.equal([[{ challengeId: 1n, modeler: MARKET }], 4, 10, 2_000]);
+      expect([config.modelers, config.batchSize, config.marginS, config.pollMs]).to.deep.equal([
+        [{ challengeId: 1n, modeler: MARKET }],
+        4,
+        10,
+        2_000,
+      ]);
       expect(typeof config.model.predict).to.equal("function");
 
       const cases: [string[], Record<string, string>, string][] = [
@@ -282,7 +368,11 @@ describe("daemons/common", () => {
         [["--model", "models/credit-score.ts"], { ...env, HOST_KEY: "" }, "HOST_KEY is not set"],
         [["--model", "models/credit-score.ts", "--modelers", "1:0x12"], env, '--modelers: "0x12" is not an address'],
         [["--model", "models/credit-score.ts"], env, "no modelers to serve"],
-        [["--model", "models/credit-score.ts", "--batch-size", "51"], env, "--batch-size must be between 1 and 50, got 51"],
+        [
+          ["--model", "models/credit-score.ts", "--batch-size", "51"],
+          env,
+          "--batch-size must be between 1 and 50, got 51",
+        ],
         [["--model", "models/credit-score.ts", "--margin-s=-1"], env, '--margin-s must be a whole number, got "-1"'],
       ];
       for (const [argv, e, message] of cases) expect(() => hostConfig(argv, e), message).to.throw(ConfigError, message);

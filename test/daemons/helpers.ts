@@ -7,10 +7,15 @@ import type { RetryOptions } from "../../daemons/common/retry";
 export type LogLine = Record<string, unknown> & { action?: string; status?: string; level: number };
 
 /** A logger whose JSON lines are kept for assertions. */
-export function captureLog(daemon = "test"): { log: Logger; lines: LogLine[]; of: (action: string, status?: string) => LogLine[] } {
+export function captureLog(daemon = "test"): {
+  log: Logger;
+  lines: LogLine[];
+  of: (action: string, status?: string) => LogLine[];
+} {
   const lines: LogLine[] = [];
   const log = createLogger(daemon, "debug", { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
-  const of = (action: string, status?: string) => lines.filter((l) => l.action === action && (status === undefined || l.status === status));
+  const of = (action: string, status?: string) =>
+    lines.filter((l) => l.action === action && (status === undefined || l.status === status));
   return { log, lines, of };
 }
 

@@ -79,7 +79,10 @@ function runningFirst(change: () => Promise<void>): Model {
 
 function counting(model: Model) {
   const calls: string[] = [];
-  const wrapped: Model = { ...model, preprocess: (input, ctx) => (calls.push(`${ctx.requestId}/${input}`), model.preprocess(input, ctx)) };
+  const wrapped: Model = {
+    ...model,
+    preprocess: (input, ctx) => (calls.push(`${ctx.requestId}/${input}`), model.preprocess(input, ctx)),
+  };
   return { model: wrapped, calls };
 }
 
@@ -101,11 +104,16 @@ describe("daemons/host", () => {
       expect(report.answered).to.deep.equal([`${r.id}/0`, `${r.id}/1`]);
       expect(report.errors).to.deep.equal([]);
       expect(report.transactions).to.equal(1);
-      expect(await answers(market)).to.deep.equal([`${r.id}/${listed[0].address}=${SCORE}`, `${r.id}/${listed[1].address}=${SCORE}`]);
+      expect(await answers(market)).to.deep.equal([
+        `${r.id}/${listed[0].address}=${SCORE}`,
+        `${r.id}/${listed[1].address}=${SCORE}`,
+      ]);
       expect((await market.requestState(r.id)).answeredMask).to.equal(0b11n);
       const [batch] = of("answerBatch", "sent");
       expect(batch).to.include({ size: 2, landed: 2, skipped: 0 });
-      expect(of("answer", "sent").map((l) => [l.requestId, l.challengeId, l.modeler, l.index, l.output, l.txHash])).to.deep.equal([
+      expect(
+        of("answer", "sent").map((l) => [l.requestId, l.challengeId, l.modeler, l.index, l.output, l.txHash]),
+      ).to.deep.equal([
         [r.id.toString(), "1", listed[0].address, 0, SCORE, batch.txHash],
         [r.id.toString(), "1", listed[1].address, 1, SCORE, batch.txHash],
       ]);
@@ -175,7 +183,12 @@ describe("daemons/host", () => {
           return input === "number" || input === "fake" ? input : creditScore.preprocess(input, ctx);
         },
         predict: (f) => (typeof f === "string" ? f : creditScore.predict(f as creditScore.Features)),
-        postprocess: (p) => (p === "number" ? (42 as unknown as string) : p === "fake" ? "error: nope" : creditScore.postprocess(p as number)),
+        postprocess: (p) =>
+          p === "number"
+            ? (42 as unknown as string)
+            : p === "fake"
+              ? "error: nope"
+              : creditScore.postprocess(p as number),
       };
       const rs = [await ask(0, "boom"), await ask(1, "number"), await ask(2, "fake"), await ask(3)];
       const { agent, of } = agentWith({ model, modelers: [served(0)] });
@@ -196,11 +209,22 @@ describe("daemons/host", () => {
     it("answers `error: timeout: …` once the model runs past --model-timeout-s, on the agent's clock, in time", async () => {
       const { market, listed, served, agentWith, ask } = await loadFixture(hostFixture);
       const r = await ask();
-      const { agent, of } = agentWith({ model: slowModel(601_000), sleep: chainClock().sleep, modelers: [served(0)], modelTimeoutS: 60 });
+      const { agent, of } = agentWith({
+        model: slowModel(601_000),
+        sleep: chainClock().sleep,
+        modelers: [served(0)],
+        modelTimeoutS: 60,
+      });
       const t0 = BigInt(await time.latest());
       const report = await agent.tick();
-      expect(report).to.deep.include({ answered: [`${r.id}/0`], errors: [{ id: `${r.id}/0`, code: "timeout" }], transactions: 1 });
-      expect(await answers(market)).to.deep.equal([`${r.id}/${listed[0].address}=error: timeout: the model gave no result within 60 s`]);
+      expect(report).to.deep.include({
+        answered: [`${r.id}/0`],
+        errors: [{ id: `${r.id}/0`, code: "timeout" }],
+        transactions: 1,
+      });
+      expect(await answers(market)).to.deep.equal([
+        `${r.id}/${listed[0].address}=error: timeout: the model gave no result within 60 s`,
+      ]);
       // 60 s of chain time passed on the agent's clock, not the model's 601: the answer is in time.
       const at = (await answerTimes(market)).get(`${r.id}/${listed[0].address}`)!;
       expect(at >= t0 + 60n && at <= t0 + 62n && at <= r.deadline).to.equal(true);
@@ -211,9 +235,17 @@ describe("daemons/host", () => {
       const { market, listed, served, agentWith, ask } = await loadFixture(hostFixture);
       const r = await ask();
       await time.increaseTo(r.deadline - 100n);
-      const { agent } = agentWith({ model: slowModel(601_000), sleep: chainClock().sleep, modelers: [served(0)], modelTimeoutS: 600, marginS: 10 });
+      const { agent } = agentWith({
+        model: slowModel(601_000),
+        sleep: chainClock().sleep,
+        modelers: [served(0)],
+        modelTimeoutS: 600,
+        marginS: 10,
+      });
       await agent.tick();
-      expect(await answers(market)).to.deep.equal([`${r.id}/${listed[0].address}=error: timeout: the model gave no result within 90 s`]);
+      expect(await answers(market)).to.deep.equal([
+        `${r.id}/${listed[0].address}=error: timeout: the model gave no result within 90 s`,
+      ]);
       const at = (await answerTimes(market)).get(`${r.id}/${listed[0].address}`)!;
       expect(at >= r.deadline - 10n && at <= r.deadline).to.equal(true);
     });
@@ -224,12 +256,20 @@ describe("daemons/host", () => {
       await time.increase(300);
       const b = await ask(1);
       const t0 = BigInt(await time.latest());
-      const { agent, of } = agentWith({ model: slowModel(400_000), sleep: chainClock().sleep, modelers: [served(0)], modelTimeoutS: 600 });
+      const { agent, of } = agentWith({
+        model: slowModel(400_000),
+        sleep: chainClock().sleep,
+        modelers: [served(0)],
+        modelTimeoutS: 600,
+      });
       const report = await agent.tick();
       // a has 600 - 301 - 10 = 289 s of budget, less than the model's 400: its timeout goes alone, in time.
       expect(report).to.deep.include({ answered: [`${a.id}/0`, `${b.id}/0`], transactions: 2 });
       const m0 = listed[0].address;
-      expect(await answers(market)).to.deep.equal([`${a.id}/${m0}=error: timeout: the model gave no result within ${a.deadline - 10n - t0} s`, `${b.id}/${m0}=${SCORE}`]);
+      expect(await answers(market)).to.deep.equal([
+        `${a.id}/${m0}=error: timeout: the model gave no result within ${a.deadline - 10n - t0} s`,
+        `${b.id}/${m0}=${SCORE}`,
+      ]);
       const times = await answerTimes(market);
       expect(times.get(`${a.id}/${m0}`)! >= t0 + 289n && times.get(`${a.id}/${m0}`)! <= a.deadline - 5n).to.equal(true);
       expect(times.get(`${b.id}/${m0}`)! >= t0 + 400n && times.get(`${b.id}/${m0}`)! <= b.deadline).to.equal(true);
@@ -275,7 +315,10 @@ describe("daemons/host", () => {
       expect((await agentWith({ marginS: 10, model }).agent.tick()).answered).to.deep.equal([`${r.id}/0`, `${r.id}/1`]);
       expect(calls).to.deep.equal([]);
       const timeout = "error: timeout: no time left for the model before the deadline";
-      expect(await answers(market)).to.deep.equal([`${r.id}/${listed[0].address}=${timeout}`, `${r.id}/${listed[1].address}=${timeout}`]);
+      expect(await answers(market)).to.deep.equal([
+        `${r.id}/${listed[0].address}=${timeout}`,
+        `${r.id}/${listed[1].address}=${timeout}`,
+      ]);
     });
   });
 
@@ -289,7 +332,12 @@ describe("daemons/host", () => {
       const r3 = await ask(2);
       expect((await agent.tick()).answered).to.deep.equal([`${r3.id}/0`]);
       expect(of("modeler", "ignored").map((l) => [l.challengeId, l.modeler, l.level, l.msg])).to.deep.equal([
-        ["1", listed[1].address, 40, `modeler ${listed[1].address} names this host in challenge 1 but is not served (not in --modelers)`],
+        [
+          "1",
+          listed[1].address,
+          40,
+          `modeler ${listed[1].address} names this host in challenge 1 but is not served (not in --modelers)`,
+        ],
       ]);
       expect((await answers(market)).filter((a) => a.includes(listed[1].address))).to.deep.equal([]);
     });
@@ -298,23 +346,51 @@ describe("daemons/host", () => {
       const { hosts, marketAddress } = await loadFixture(hostFixture);
       const base = { signer: hosts[0], market: marketAddress, model: creditScore, log: captureLog().log };
       for (const modelers of [undefined, []]) {
-        expect(() => new HostAgent({ ...base, modelers } as HostAgentOptions)).to.throw(ConfigError, "no modelers to serve");
+        expect(() => new HostAgent({ ...base, modelers } as HostAgentOptions)).to.throw(
+          ConfigError,
+          "no modelers to serve",
+        );
       }
-      expect(() => new HostAgent({ ...base, modelers: [{ challengeId: 0n, modeler: hosts[1].address }] })).to.throw(ConfigError, "challenge id 0");
-      expect(() => new HostAgent({ ...base, modelers: [{ challengeId: 1n, modeler: "0x12" }] })).to.throw(ConfigError, '"0x12" is not an address');
+      expect(() => new HostAgent({ ...base, modelers: [{ challengeId: 0n, modeler: hosts[1].address }] })).to.throw(
+        ConfigError,
+        "challenge id 0",
+      );
+      expect(() => new HostAgent({ ...base, modelers: [{ challengeId: 1n, modeler: "0x12" }] })).to.throw(
+        ConfigError,
+        '"0x12" is not an address',
+      );
     });
 
     it("config: --modelers (or MODELERS) is required, as challengeId:address pairs; --model-timeout-s", async () => {
       const { listed } = await loadFixture(hostFixture);
       const deployment = writeJson(tempDir(), "net.json", {
-        network: "net", chainId: 31337, market: listed[0].address, token: listed[0].address, startBlock: 3, deployedAt: "2026-11-20T00:00:00Z",
+        network: "net",
+        chainId: 31337,
+        market: listed[0].address,
+        token: listed[0].address,
+        startBlock: 3,
+        deployedAt: "2026-11-20T00:00:00Z",
       });
       const env = { HOST_KEY: `0x${"11".repeat(32)}`, DEPLOYMENT: deployment };
       const [a, b] = [listed[0].address, listed[1].address];
-      const config = hostConfig(["--model", "models/credit-score.ts", "--modelers", `1:${a.toLowerCase()}, 2:${a},1:${b}`, "--model-timeout-s", "30"], env);
+      const config = hostConfig(
+        [
+          "--model",
+          "models/credit-score.ts",
+          "--modelers",
+          `1:${a.toLowerCase()}, 2:${a},1:${b}`,
+          "--model-timeout-s",
+          "30",
+        ],
+        env,
+      );
       if (config === "help") throw new Error("help");
       expect([config.modelers, config.modelTimeoutS]).to.deep.equal([
-        [{ challengeId: 1n, modeler: a }, { challengeId: 2n, modeler: a }, { challengeId: 1n, modeler: b }],
+        [
+          { challengeId: 1n, modeler: a },
+          { challengeId: 2n, modeler: a },
+          { challengeId: 1n, modeler: b },
+        ],
         30,
       ]);
       const fromEnv = hostConfig(["--model", "models/credit-score.ts"], { ...env, MODELERS: `3:${b}` });
@@ -329,7 +405,10 @@ describe("daemons/host", () => {
         [["--modelers", `1:${a}`, "--model-timeout-s", "0"], "--model-timeout-s must be between 1 and 86400, got 0"],
       ];
       for (const [argv, message] of cases) {
-        expect(() => hostConfig(["--model", "models/credit-score.ts", ...argv], env), message).to.throw(ConfigError, message);
+        expect(() => hostConfig(["--model", "models/credit-score.ts", ...argv], env), message).to.throw(
+          ConfigError,
+          message,
+        );
       }
     });
   });
@@ -376,18 +455,35 @@ describe("daemons/host", () => {
     it("after a setHost lands between building and mining, logs the skipped entry once and re-sends it once valid again", async () => {
       const { market, modelers, hosts, listed, served, marketAddress, ask } = await loadFixture(hostFixture);
       const r = await ask();
-      const frontRun = () => market.connect(modelers[1]).setHost(1, hosts[1].address).then((tx) => tx.wait());
+      const frontRun = () =>
+        market
+          .connect(modelers[1])
+          .setHost(1, hosts[1].address)
+          .then((tx) => tx.wait());
       const signer = beforeNextSend(hosts[0], frontRun);
       const { model, calls } = counting(creditScore);
       const { log, of } = captureLog("host");
-      const agent = new HostAgent({ signer, market: marketAddress, model, log, retry: FAST_RETRY, modelers: [served(0), served(1)] });
+      const agent = new HostAgent({
+        signer,
+        market: marketAddress,
+        model,
+        log,
+        retry: FAST_RETRY,
+        modelers: [served(0), served(1)],
+      });
 
       const first = await agent.tick();
       expect(first).to.deep.include({ answered: [`${r.id}/0`], transactions: 1 });
       const skipped = await market.queryFilter(market.filters.AnswerSkipped());
       expect(skipped.map((e) => [e.args.requestId, e.args.index])).to.deep.equal([[r.id, 1n]]);
       const [line] = of("answer", "skipped");
-      expect(line).to.include({ requestId: r.id.toString(), index: 1, stage: "mined", retry: true, txHash: skipped[0].transactionHash });
+      expect(line).to.include({
+        requestId: r.id.toString(),
+        index: 1,
+        stage: "mined",
+        retry: true,
+        txHash: skipped[0].transactionHash,
+      });
       expect(String(line.error)).to.equal(`MarketNotHost(modeler=${listed[1].address}, caller=${hosts[0].address})`);
       expect(of("answerBatch", "sent")[0]).to.include({ size: 2, landed: 1, skipped: 1 });
 
@@ -396,7 +492,10 @@ describe("daemons/host", () => {
       // Back to this host: the HostChanged event makes the agent look again, and the kept output is sent.
       await market.connect(modelers[1]).setHost(1, hosts[0].address);
       expect((await agent.tick()).answered).to.deep.equal([`${r.id}/1`]);
-      expect(await answers(market)).to.deep.equal([`${r.id}/${listed[0].address}=${SCORE}`, `${r.id}/${listed[1].address}=${SCORE}`]);
+      expect(await answers(market)).to.deep.equal([
+        `${r.id}/${listed[0].address}=${SCORE}`,
+        `${r.id}/${listed[1].address}=${SCORE}`,
+      ]);
       expect(calls).to.deep.equal([`${r.id}/${WALLET}`, `${r.id}/${WALLET}`]);
       expect(of("answer", "skipped").length).to.equal(1);
       expect(of("relook").map((l) => [l.challengeId, l.requests])).to.deep.equal([["1", 1]]);
@@ -406,12 +505,26 @@ describe("daemons/host", () => {
       const { market, hosts, listed, served, marketAddress, ask } = await loadFixture(hostFixture);
       const r = await ask();
       // Another instance of this host answers for listed[1] first.
-      const other = () => market.connect(hosts[0]).answer(r.id, r.key, 1, encodeText("777")).then((tx) => tx.wait());
+      const other = () =>
+        market
+          .connect(hosts[0])
+          .answer(r.id, r.key, 1, encodeText("777"))
+          .then((tx) => tx.wait());
       const { log, of } = captureLog("host");
-      const agent = new HostAgent({ signer: beforeNextSend(hosts[0], other), market: marketAddress, model: creditScore, log, retry: FAST_RETRY, modelers: [served(0), served(1)] });
+      const agent = new HostAgent({
+        signer: beforeNextSend(hosts[0], other),
+        market: marketAddress,
+        model: creditScore,
+        log,
+        retry: FAST_RETRY,
+        modelers: [served(0), served(1)],
+      });
       expect((await agent.tick()).answered).to.deep.equal([`${r.id}/0`]);
       expect((await agent.tick()).answered).to.deep.equal([]);
-      expect(await answers(market)).to.deep.equal([`${r.id}/${listed[1].address}=777`, `${r.id}/${listed[0].address}=${SCORE}`]);
+      expect(await answers(market)).to.deep.equal([
+        `${r.id}/${listed[1].address}=777`,
+        `${r.id}/${listed[0].address}=${SCORE}`,
+      ]);
       const already = of("answer", "already");
       expect(already.map((l) => [l.index, l.stage])).to.deep.equal([[1, "mined"]]);
       expect(String(already[0].reason)).to.match(/^MarketAlreadyAnswered\(requestId=\d+, modeler=0x[0-9a-fA-F]{40}\)$/);
@@ -456,7 +569,12 @@ describe("daemons/host", () => {
       await time.increaseTo(stale.deadline + 1n);
       const r1 = await ask(1);
       const bad = await ask(4, REJECTED);
-      expect((await agentWith().agent.tick()).answered).to.deep.equal([`${r1.id}/0`, `${r1.id}/1`, `${bad.id}/0`, `${bad.id}/1`]);
+      expect((await agentWith().agent.tick()).answered).to.deep.equal([
+        `${r1.id}/0`,
+        `${r1.id}/1`,
+        `${bad.id}/0`,
+        `${bad.id}/1`,
+      ]);
 
       // The previous instance sent one answer of r2 and stopped; r3 arrives while nothing runs.
       const r2 = await ask(2);
@@ -488,7 +606,9 @@ describe("daemons/host", () => {
       const a = agentWith();
       const b = agentWith();
       const [ra, rb] = await Promise.all([a.agent.tick(), b.agent.tick()]);
-      expect([...ra.answered, ...rb.answered].sort()).to.deep.equal(rs.flatMap((r) => [`${r.id}/0`, `${r.id}/1`]).sort());
+      expect([...ra.answered, ...rb.answered].sort()).to.deep.equal(
+        rs.flatMap((r) => [`${r.id}/0`, `${r.id}/1`]).sort(),
+      );
       expect((await answers(market)).length).to.equal(4);
       for (const r of rs) expect((await market.requestState(r.id)).answeredMask).to.equal(0b11n);
       for (const l of [...a.of("answer", "already"), ...b.of("answer", "already")]) {

@@ -19,8 +19,20 @@ async function keeperFixture() {
   const f = await loadFixture(activeFixture);
   const m = f.modelers.map((s) => s.address);
   const scores: [string, number][] = [
-    [m[5], 0.99], [m[0], 0.95], [m[7], 0.9], [m[6], 0.9], [m[1], 0.85], [m[2], 0.8], [m[3], 0.75],
-    [m[4], 0.7], [m[8], 0.65], [m[9], 0.6], [m[10], 0.55], [m[11], 0.5], [m[0], 0.1], ["0xdead", 1],
+    [m[5], 0.99],
+    [m[0], 0.95],
+    [m[7], 0.9],
+    [m[6], 0.9],
+    [m[1], 0.85],
+    [m[2], 0.8],
+    [m[3], 0.75],
+    [m[4], 0.7],
+    [m[8], 0.65],
+    [m[9], 0.6],
+    [m[10], 0.55],
+    [m[11], 0.5],
+    [m[0], 0.1],
+    ["0xdead", 1],
   ];
   const doc = { challengeId: "1", entries: scores.map(([modeler, score]) => ({ modeler, score })) };
   const dir = tempDir();
@@ -31,7 +43,14 @@ async function keeperFixture() {
   const marketAddress = await f.market.getAddress();
   const keeperWith = (options: Partial<KeeperOptions> = {}) => {
     const capture = captureLog("keeper");
-    const keeper = new Keeper({ signer: f.keeper, market: marketAddress, leaderboards: [path], log: capture.log, retry: FAST_RETRY, ...options });
+    const keeper = new Keeper({
+      signer: f.keeper,
+      market: marketAddress,
+      leaderboards: [path],
+      log: capture.log,
+      retry: FAST_RETRY,
+      ...options,
+    });
     return { keeper, ...capture };
   };
   return { ...f, doc, dir, path, top10, keeperWith };
@@ -71,7 +90,12 @@ describe("daemons/keeper", () => {
       expect(events[0].args.leaderboardHash).to.equal(leaderboardHash(parseLeaderboard(doc, "doc")));
 
       const [sent] = of("promote", "sent");
-      expect(sent).to.include({ challengeId: "1", epoch: E1.toString(), txHash: events[0].transactionHash, leaderboardHash: events[0].args.leaderboardHash });
+      expect(sent).to.include({
+        challengeId: "1",
+        epoch: E1.toString(),
+        txHash: events[0].transactionHash,
+        leaderboardHash: events[0].args.leaderboardHash,
+      });
       expect(sent.modelers).to.deep.equal(top10);
       expect(of("leaderboard", "dropped").map((l) => [l.index, l.reason])).to.deep.equal([
         [12, `repeats modeler ${top10[1]}`],
@@ -146,7 +170,8 @@ describe("daemons/keeper", () => {
     async function servedFixture() {
       const f = await loadFixture(keeperFixture);
       const rs = [];
-      for (const user of f.users.slice(0, 2)) rs.push(await requestOf(f.market, await f.market.connect(user).request(1, FEE, INPUT)));
+      for (const user of f.users.slice(0, 2))
+        rs.push(await requestOf(f.market, await f.market.connect(user).request(1, FEE, INPUT)));
       for (const r of rs) {
         await f.market.connect(f.hosts[0]).answer(r.id, r.key, 0, "0x01");
         await f.market.connect(f.hosts[1]).answer(r.id, r.key, 1, "0x01");
@@ -176,7 +201,9 @@ describe("daemons/keeper", () => {
         [listed[3].address, E1, 0n, 2n],
         [listed[4].address, E1, 0n, 2n],
       ]);
-      expect(of("evict", "sent").map((l) => [l.index, l.points, l.answeredRequests, l.threshold, l.txHash])).to.deep.equal([
+      expect(
+        of("evict", "sent").map((l) => [l.index, l.points, l.answeredRequests, l.threshold, l.txHash]),
+      ).to.deep.equal([
         [3, "0", "2", "1", events[0].transactionHash],
         [4, "0", "2", "1", events[1].transactionHash],
       ]);
@@ -184,7 +211,9 @@ describe("daemons/keeper", () => {
       // Points of the modelers 2, 2 and 1 answers: 5 in all.
       const finalized = await market.queryFilter(market.filters.EpochFinalized(1, E1));
       expect(finalized.map((e) => [e.args.listId, e.args.points])).to.deep.equal([[1n, 5n]]);
-      expect(of("finalize", "sent").map((l) => [l.challengeId, l.epoch, l.txHash])).to.deep.equal([["1", E1.toString(), finalized[0].transactionHash]]);
+      expect(of("finalize", "sent").map((l) => [l.challengeId, l.epoch, l.txHash])).to.deep.equal([
+        ["1", E1.toString(), finalized[0].transactionHash],
+      ]);
       expect((await market.epochFigures(1, E1)).finalized).to.equal(true);
 
       const again = await keeper.tick();
@@ -196,7 +225,15 @@ describe("daemons/keeper", () => {
     });
 
     it("evicts nobody for requests nobody answered, and sends no eviction that would revert", async () => {
-      const { market, users, hosts, modelers, keeper: keeperSigner, listed, keeperWith } = await loadFixture(keeperFixture);
+      const {
+        market,
+        users,
+        hosts,
+        modelers,
+        keeper: keeperSigner,
+        listed,
+        keeperWith,
+      } = await loadFixture(keeperFixture);
       // E1: 3 genuine requests answered by the five listed modelers, 30 that no model accepts, left unanswered.
       for (let i = 0; i < 3; i++) {
         const r = await requestOf(market, await market.connect(users[i]).request(1, FEE, INPUT));
@@ -205,7 +242,9 @@ describe("daemons/keeper", () => {
       for (let i = 0; i < 30; i++) await market.connect(users[3]).request(1, FEE, encodeText("not a wallet"));
       // Modeler 5 is promoted for E2 and registers one second into it: E2 does not judge it.
       await time.increaseTo(DATES.e1Window);
-      await market.connect(keeperSigner).promote(1, [...listed.map((m) => m.address), modelers[5].address], ethers.id("e1"));
+      await market
+        .connect(keeperSigner)
+        .promote(1, [...listed.map((m) => m.address), modelers[5].address], ethers.id("e1"));
       await time.setNextBlockTimestamp(DATES.e2Start + 1n);
       await market.connect(modelers[5]).register(1, hosts[5].address);
       const r = await requestOf(market, await market.connect(users[0]).request(1, FEE, INPUT));
@@ -248,7 +287,16 @@ describe("daemons/keeper", () => {
     }
 
     it("refunds an expired unanswered request to its requester once its deadline has passed", async () => {
-      const { market, token, users, keeper: keeperSigner, before, open, answered, keeperWith } = await loadFixture(refundFixture);
+      const {
+        market,
+        token,
+        users,
+        keeper: keeperSigner,
+        before,
+        open,
+        answered,
+        keeperWith,
+      } = await loadFixture(refundFixture);
       const { keeper, of } = keeperWith({ leaderboards: [] });
       const first = await keeper.tick();
       expect(first.refunded).to.deep.equal([]);
@@ -266,8 +314,15 @@ describe("daemons/keeper", () => {
       expect((await market.requestState(open.id)).status).to.equal(BigInt(RequestStatus.Refunded));
       expect((await market.requestState(answered.id)).status).to.equal(BigInt(RequestStatus.Answered));
       const [sent] = of("refund", "sent");
-      expect(sent).to.include({ requestId: open.id.toString(), challengeId: "1", requester: users[0].address, fee: FEE.toString() });
-      expect(sent.txHash).to.equal((await market.queryFilter(market.filters.RequestRefunded(open.id)))[0].transactionHash);
+      expect(sent).to.include({
+        requestId: open.id.toString(),
+        challengeId: "1",
+        requester: users[0].address,
+        fee: FEE.toString(),
+      });
+      expect(sent.txHash).to.equal(
+        (await market.queryFilter(market.filters.RequestRefunded(open.id)))[0].transactionHash,
+      );
 
       expect((await keeper.tick()).refunded).to.deep.equal([]);
       expect((await keeperWith({ leaderboards: [] }).keeper.tick()).refunded).to.deep.equal([]);
@@ -279,13 +334,16 @@ describe("daemons/keeper", () => {
       await time.increaseTo(open.deadline + 1n);
       await mine(5);
       expect((await keeperWith({ leaderboards: [], lookbackBlocks: 3 }).keeper.tick()).refunded).to.deep.equal([]);
-      expect((await keeperWith({ leaderboards: [], lookbackBlocks: 10 }).keeper.tick()).refunded).to.deep.equal([open.id]);
+      expect((await keeperWith({ leaderboards: [], lookbackBlocks: 10 }).keeper.tick()).refunded).to.deep.equal([
+        open.id,
+      ]);
     });
 
     it("sends at most maxRefunds per pass", async () => {
       const { market, users, keeperWith } = await loadFixture(keeperFixture);
       const ids = [];
-      for (const user of users.slice(0, 3)) ids.push((await requestOf(market, await market.connect(user).request(1, FEE, INPUT))).id);
+      for (const user of users.slice(0, 3))
+        ids.push((await requestOf(market, await market.connect(user).request(1, FEE, INPUT))).id);
       await time.increase(TIME.sla + 1n);
       const { keeper } = keeperWith({ leaderboards: [], maxRefunds: 2 });
       expect((await keeper.tick()).refunded).to.deep.equal(ids.slice(0, 2));
@@ -298,7 +356,13 @@ describe("daemons/keeper", () => {
       const network = Network.from(31337);
       const down = new JsonRpcProvider("http://127.0.0.1:9", network, { staticNetwork: network });
       const { log, of } = captureLog("keeper");
-      const keeper = new Keeper({ signer: Wallet.createRandom(down), market: ethers.ZeroAddress, leaderboards: [], log, retry: FAST_RETRY });
+      const keeper = new Keeper({
+        signer: Wallet.createRandom(down),
+        market: ethers.ZeroAddress,
+        leaderboards: [],
+        log,
+        retry: FAST_RETRY,
+      });
       await expect(keeper.tick()).to.be.rejected.and.eventually.have.property("code", "ECONNREFUSED");
       expect(of("rpc", "retrying").map((l) => [l.what, l.attempt, l.delayMs])).to.deep.equal([
         ["settings", 1, 1],

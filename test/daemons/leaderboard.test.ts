@@ -22,7 +22,14 @@ describe("leaderboard", () => {
   describe("parseLeaderboard", () => {
     it("ranks by score, best first", () => {
       const board = parseLeaderboard(
-        { challengeId: "7", entries: [{ modeler: a(1), score: 0.5 }, { modeler: a(2), score: 0.93 }, { modeler: a(3), score: 0.7 }] },
+        {
+          challengeId: "7",
+          entries: [
+            { modeler: a(1), score: 0.5 },
+            { modeler: a(2), score: 0.93 },
+            { modeler: a(3), score: 0.7 },
+          ],
+        },
         "test",
       );
       expect(board.challengeId).to.equal(7n);
@@ -109,7 +116,10 @@ describe("leaderboard", () => {
       for (const [doc, message] of cases) {
         expect(() => parseLeaderboard(doc, "lb.json")).to.throw(LeaderboardError, `leaderboard lb.json: ${message}`);
       }
-      expect(() => parseLeaderboardText("{oops", "lb.json")).to.throw(LeaderboardError, "leaderboard lb.json: not JSON");
+      expect(() => parseLeaderboardText("{oops", "lb.json")).to.throw(
+        LeaderboardError,
+        "leaderboard lb.json: not JSON",
+      );
     });
   });
 
@@ -118,14 +128,23 @@ describe("leaderboard", () => {
       const entries = Array.from({ length: 12 }, (_, i) => ({ modeler: a(i + 1), score: i / 10 }));
       const board = parseLeaderboard({ challengeId: "1", entries }, "test");
       expect(topModelers(board)).to.deep.equal([12, 11, 10, 9, 8, 7, 6, 5, 4, 3].map(a));
-      expect(topModelers(parseLeaderboard({ challengeId: "1", entries: entries.slice(0, 2) }, "test"))).to.deep.equal([a(2), a(1)]);
+      expect(topModelers(parseLeaderboard({ challengeId: "1", entries: entries.slice(0, 2) }, "test"))).to.deep.equal([
+        a(2),
+        a(1),
+      ]);
     });
   });
 
   describe("canonicalJson and leaderboardHash", () => {
     it("write the ranking compactly in a fixed key order, and hash its UTF-8 bytes", () => {
       const board = parseLeaderboard(
-        { entries: [{ score: 0.5, modeler: LOWER, note: "ignored" }, { modeler: a(1), score: 0.93 }], challengeId: 12 },
+        {
+          entries: [
+            { score: 0.5, modeler: LOWER, note: "ignored" },
+            { modeler: a(1), score: 0.93 },
+          ],
+          challengeId: 12,
+        },
         "test",
       );
       const expected = `{"challengeId":"12","entries":[{"modeler":"${a(1)}","score":0.93},{"modeler":"${CHECKSUMMED}","score":0.5}]}`;
@@ -134,8 +153,14 @@ describe("leaderboard", () => {
     });
 
     it("give the same hash for any order, spacing and letter case of the same leaderboard", () => {
-      const one = parseLeaderboardText(`{"challengeId":"1","entries":[{"modeler":"${LOWER}","score":1},{"modeler":"${a(2)}","score":2}]}`, "x");
-      const two = parseLeaderboardText(`{ "entries": [ { "modeler": "${a(2)}", "score": 2.0 }, { "modeler": "${CHECKSUMMED}", "score": 1 } ], "challengeId": 1 }`, "y");
+      const one = parseLeaderboardText(
+        `{"challengeId":"1","entries":[{"modeler":"${LOWER}","score":1},{"modeler":"${a(2)}","score":2}]}`,
+        "x",
+      );
+      const two = parseLeaderboardText(
+        `{ "entries": [ { "modeler": "${a(2)}", "score": 2.0 }, { "modeler": "${CHECKSUMMED}", "score": 1 } ], "challengeId": 1 }`,
+        "y",
+      );
       expect(leaderboardHash(one)).to.equal(leaderboardHash(two));
     });
   });
@@ -171,7 +196,10 @@ describe("leaderboard", () => {
     });
 
     it("reports an HTTP error, a missing file and a bad document", async () => {
-      await expect(readLeaderboard(`${base}/2.json`)).to.be.rejectedWith(LeaderboardError, `leaderboard ${base}/2.json: HTTP 404`);
+      await expect(readLeaderboard(`${base}/2.json`)).to.be.rejectedWith(
+        LeaderboardError,
+        `leaderboard ${base}/2.json: HTTP 404`,
+      );
       await expect(readLeaderboard("/nonexistent/lb.json")).to.be.rejectedWith("ENOENT");
       const bad = writeJson(tempDir(), "bad.json", "[1, 2]");
       await expect(readLeaderboard(bad)).to.be.rejectedWith(LeaderboardError, "expected an object");

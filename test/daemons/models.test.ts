@@ -4,7 +4,17 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { toBeHex } from "ethers";
 import * as creditScore from "../../models/credit-score";
 import { slowModel, DEFAULT_DELAY_MS } from "../../models/slow";
-import { InputRejected, MAX_ERROR_DETAIL, answerFor, errorOutcome, infer, loadModel, readOnly, type Model, type ModelContext } from "../../daemons/host/model";
+import {
+  InputRejected,
+  MAX_ERROR_DETAIL,
+  answerFor,
+  errorOutcome,
+  infer,
+  loadModel,
+  readOnly,
+  type Model,
+  type ModelContext,
+} from "../../daemons/host/model";
 import { ConfigError } from "../../daemons/common/config";
 import { deployFixture } from "../fixtures";
 
@@ -66,8 +76,12 @@ describe("models", () => {
       const ctx = await ctxAt();
       const runs = await Promise.all([1, 2, 3].map(() => infer(creditScore, WALLET, ctx)));
       expect(runs).to.deep.equal(["750", "750", "750"]);
-      expect(creditScore.postprocess(creditScore.predict({ logBalance: 1e6, logTxCount: 1e6, isContract: 0 }))).to.equal("850");
-      expect(creditScore.postprocess(creditScore.predict({ logBalance: 0, logTxCount: 0, isContract: 1e6 }))).to.equal("300");
+      expect(
+        creditScore.postprocess(creditScore.predict({ logBalance: 1e6, logTxCount: 1e6, isContract: 0 })),
+      ).to.equal("850");
+      expect(creditScore.postprocess(creditScore.predict({ logBalance: 0, logTxCount: 0, isContract: 1e6 }))).to.equal(
+        "300",
+      );
       expect(creditScore.postprocess(0.5)).to.equal("575");
     });
 
@@ -76,7 +90,10 @@ describe("models", () => {
       const ctx = await ctxAt();
       expect(await infer(creditScore, `  ${WALLET.toUpperCase().replace("0X", "0x")} `, ctx)).to.equal("750");
       for (const bad of ["", "hello", "0x1234", `${WALLET}00`, "not a wallet"]) {
-        await expect(creditScore.preprocess(bad, ctx)).to.be.rejectedWith(InputRejected, "input is not a wallet address");
+        await expect(creditScore.preprocess(bad, ctx)).to.be.rejectedWith(
+          InputRejected,
+          "input is not a wallet address",
+        );
       }
     });
 
@@ -92,21 +109,46 @@ describe("models", () => {
 
   describe("answerFor", () => {
     const ctx = { sleep: async () => {} } as unknown as ModelContext;
-    const model = (over: Partial<Model>): Model => ({ preprocess: (x) => x, predict: (x) => x, postprocess: (x) => String(x), ...over });
+    const model = (over: Partial<Model>): Model => ({
+      preprocess: (x) => x,
+      predict: (x) => x,
+      postprocess: (x) => String(x),
+      ...over,
+    });
 
     it("gives model-failed for any other throw, at any step, and for an output that is not text", async () => {
       const cases: [Partial<Model>, string][] = [
-        [{ preprocess: () => { throw new TypeError("x is undefined"); } }, "error: model-failed: x is undefined"],
+        [
+          {
+            preprocess: () => {
+              throw new TypeError("x is undefined");
+            },
+          },
+          "error: model-failed: x is undefined",
+        ],
         [{ predict: () => Promise.reject(new Error("out of memory")) }, "error: model-failed: out of memory"],
-        [{ postprocess: () => { throw "a string"; } }, "error: model-failed: a string"],
-        [{ postprocess: () => undefined as unknown as string }, "error: model-failed: postprocess returned undefined, not text"],
+        [
+          {
+            postprocess: () => {
+              throw "a string";
+            },
+          },
+          "error: model-failed: a string",
+        ],
+        [
+          { postprocess: () => undefined as unknown as string },
+          "error: model-failed: postprocess returned undefined, not text",
+        ],
       ];
       for (const [over, output] of cases) expect((await answerFor(model(over), "in", ctx)).output).to.equal(output);
     });
 
     it("keeps a model's own error output with a known code, and refuses one that would only look like it", async () => {
       const own = await answerFor(model({ postprocess: () => "error: invalid-input: too short" }), "in", ctx);
-      expect(own).to.deep.equal({ output: "error: invalid-input: too short", error: { code: "invalid-input", detail: "too short" } });
+      expect(own).to.deep.equal({
+        output: "error: invalid-input: too short",
+        error: { code: "invalid-input", detail: "too short" },
+      });
       const fake = await answerFor(model({ postprocess: () => "error: 42" }), "in", ctx);
       expect(fake.error?.code).to.equal("model-failed");
     });
@@ -132,7 +174,15 @@ describe("models", () => {
     it("stops when its wait on the agent's clock is aborted: the agent stopped waiting for it", async () => {
       await loadFixture(walletFixture);
       const stop = new AbortController();
-      const ctx = await ctxAt(undefined, () => new Promise((_, reject) => stop.signal.addEventListener("abort", () => reject(Object.assign(new Error("aborted"), { name: "AbortError" })))));
+      const ctx = await ctxAt(
+        undefined,
+        () =>
+          new Promise((_, reject) =>
+            stop.signal.addEventListener("abort", () =>
+              reject(Object.assign(new Error("aborted"), { name: "AbortError" })),
+            ),
+          ),
+      );
       const run = slowModel(60_000).preprocess(WALLET, ctx);
       stop.abort();
       await expect(run).to.be.rejectedWith("aborted");

@@ -20,7 +20,8 @@ export const ACCOUNTS = 40;
 
 /** The node's account `index` as a wallet (its private key and address), not connected. */
 export function account(index: number): HDNodeWallet {
-  if (!Number.isInteger(index) || index < 0 || index >= ACCOUNTS) throw new Error(`the node has accounts 0..${ACCOUNTS - 1}, not ${index}`);
+  if (!Number.isInteger(index) || index < 0 || index >= ACCOUNTS)
+    throw new Error(`the node has accounts 0..${ACCOUNTS - 1}, not ${index}`);
   return HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${index}`);
 }
 
@@ -32,7 +33,9 @@ export function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolvePort(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -282,7 +285,8 @@ export async function run(name: string, command: string, args: string[], env: En
   const exit = await p.exited;
   clearTimeout(timer);
   const ms = Date.now() - started;
-  if (exit.signal === "SIGKILL" && ms >= timeoutMs) throw new Error(`${name} did not finish within ${timeoutMs} ms\n${p.output()}`);
+  if (exit.signal === "SIGKILL" && ms >= timeoutMs)
+    throw new Error(`${name} did not finish within ${timeoutMs} ms\n${p.output()}`);
   return { ...exit, stdout: p.stdout.join("\n"), stderr: p.stderr.join("\n"), ms };
 }
 
@@ -309,7 +313,13 @@ export class Node {
   static async start(timeoutMs = 90_000): Promise<Node> {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
-      const proc = new Proc("hardhat node", process.execPath, [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(port)], childEnv(), 200);
+      const proc = new Proc(
+        "hardhat node",
+        process.execPath,
+        [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(port)],
+        childEnv(),
+        200,
+      );
       const url = `http://127.0.0.1:${port}`;
       try {
         await Node.ready(proc, url, timeoutMs);
@@ -342,7 +352,8 @@ export class Node {
       } catch {
         // Not listening yet.
       }
-      if (Date.now() > deadline) throw new Error(`hardhat node not answering at ${url} within ${timeoutMs} ms\n${proc.output()}`);
+      if (Date.now() > deadline)
+        throw new Error(`hardhat node not answering at ${url} within ${timeoutMs} ms\n${proc.output()}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }

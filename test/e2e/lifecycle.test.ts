@@ -7,11 +7,34 @@ import { expect } from "chai";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NonceManager, parseUnits, type HDNodeWallet } from "ethers";
-import { Market, activationEpoch, decodeText, epochOf, isoOf, readDeployment, startOf, windowStart, type Deployment, type MadeRequest, type TimeConfig } from "../../sdk";
+import {
+  Market,
+  activationEpoch,
+  decodeText,
+  epochOf,
+  isoOf,
+  readDeployment,
+  startOf,
+  windowStart,
+  type Deployment,
+  type MadeRequest,
+  type TimeConfig,
+} from "../../sdk";
 import { TestToken__factory } from "../../typechain-types";
 import { leaderboardHash, parseLeaderboard } from "../../daemons/keeper/leaderboard";
 import * as creditScore from "../../models/credit-score";
-import { DeploySpot, Node, account, daemon, hardhat, liveChildren, run, stopAll, type LogLine, type Proc } from "./harness";
+import {
+  DeploySpot,
+  Node,
+  account,
+  daemon,
+  hardhat,
+  liveChildren,
+  run,
+  stopAll,
+  type LogLine,
+  type Proc,
+} from "./harness";
 
 /** Who is who among the node's accounts. */
 const DEPLOYER = account(0);
@@ -68,8 +91,13 @@ describe("e2e: node, deploy script, daemons and CLI as processes", function () {
   /** The host serves the three modelers that name it in challenge 1, as its operator lists them. */
   const served = MODELERS.map((m) => `1:${m.address}`).join(",");
   const startHost = (model: string, extra: string[] = [], env: Record<string, string> = {}) =>
-    daemon("host", ["--deployment", spot.file, "--model", model, "--modelers", served, "--poll-ms", "200", ...extra], { ...rpcEnv(), HOST_KEY: HOST.privateKey, ...env });
-  const firstPass = (p: Proc) => p.waitForLog((l) => l.action === "tick" && l.status === "done", "a first pass", 60_000);
+    daemon("host", ["--deployment", spot.file, "--model", model, "--modelers", served, "--poll-ms", "200", ...extra], {
+      ...rpcEnv(),
+      HOST_KEY: HOST.privateKey,
+      ...env,
+    });
+  const firstPass = (p: Proc) =>
+    p.waitForLog((l) => l.action === "tick" && l.status === "done", "a first pass", 60_000);
 
   /** Every RequestAnswered of the market so far, as `requestId/modeler` with its output and block. */
   async function answersOnChain() {
@@ -79,7 +107,13 @@ describe("e2e: node, deploy script, daemons and CLI as processes", function () {
 
   /** The credit score of a request's input, read at the request's block as every host must. */
   async function expectedScore(r: MadeRequest): Promise<string> {
-    const ctx = { provider: node.provider, blockTag: r.blockNumber, requestId: r.requestId, challengeId: 1n, sleep: async () => {} };
+    const ctx = {
+      provider: node.provider,
+      blockTag: r.blockNumber,
+      requestId: r.requestId,
+      challengeId: 1n,
+      sleep: async () => {},
+    };
     return creditScore.postprocess(creditScore.predict(await creditScore.preprocess(decodeText(r.input), ctx)));
   }
 
@@ -107,7 +141,9 @@ describe("e2e: node, deploy script, daemons and CLI as processes", function () {
     // The operator's and modelers' part, through the SDK: the CLI's own path is the user's request below.
     market = as(DEPLOYER);
     time = await market.timeConfig();
-    expect((await market.createChallenge(DEPLOYER.address, DEPLOYER.address, FEE, "wallet credit score")).challengeId).to.equal(1n);
+    expect(
+      (await market.createChallenge(DEPLOYER.address, DEPLOYER.address, FEE, "wallet credit score")).challengeId,
+    ).to.equal(1n);
     await Promise.all(MODELERS.map((m) => as(m).register(1n, HOST.address)));
     const token = TestToken__factory.connect(deployment.token, signer(DEPLOYER));
     for (const u of USERS) await (await token.mint(u.address, 100n * FEE)).wait();
@@ -160,7 +196,11 @@ describe("e2e: node, deploy script, daemons and CLI as processes", function () {
     const sent = await keeper.waitForLog((l) => l.action === "promote" && l.status === "sent", "a promotion");
     await keeper.kill();
     keeper = startKeeper();
-    const again = await keeper.waitForLog((l) => l.action === "promote", "the restarted keeper's promotion check", 60_000);
+    const again = await keeper.waitForLog(
+      (l) => l.action === "promote",
+      "the restarted keeper's promotion check",
+      60_000,
+    );
     timings.push(`keeper kill and restart ${Date.now() - t0} ms`);
 
     expect(again).to.include({ status: "already", challengeId: "1", epoch: epoch.toString(), listId: "1" });
@@ -173,7 +213,9 @@ describe("e2e: node, deploy script, daemons and CLI as processes", function () {
     expect(p.args.epoch).to.equal(epoch);
     expect(p.args.activationEpoch).to.equal(epoch + 1n);
     expect([...p.args.modelers]).to.deep.equal(LISTED);
-    expect(p.args.leaderboardHash).to.equal(leaderboardHash(parseLeaderboard(JSON.parse(readFileSync(leaderboardFile, "utf8")), "e2e")));
+    expect(p.args.leaderboardHash).to.equal(
+      leaderboardHash(parseLeaderboard(JSON.parse(readFileSync(leaderboardFile, "utf8")), "e2e")),
+    );
     const block = await node.provider.getBlock(p.blockNumber);
     expect(BigInt(block!.timestamp) >= opens).to.equal(true);
   });
@@ -186,7 +228,21 @@ describe("e2e: node, deploy script, daemons and CLI as processes", function () {
 
     const input = DEPLOYER.address;
     const cli = await hardhat(
-      ["request", "--network", "localhost", "--market", deployment.market, "--from", "6", "--challenge", "1", "--input", input, "--poll-ms", "200"],
+      [
+        "request",
+        "--network",
+        "localhost",
+        "--market",
+        deployment.market,
+        "--from",
+        "6",
+        "--challenge",
+        "1",
+        "--input",
+        input,
+        "--poll-ms",
+        "200",
+      ],
       rpcEnv(),
     );
     timings.push(`request CLI ${cli.ms} ms`);
@@ -196,7 +252,9 @@ describe("e2e: node, deploy script, daemons and CLI as processes", function () {
     expect(made.requestId).to.equal(1n);
     const score = await expectedScore(made);
     const lines = cli.stdout.split("\n");
-    expect(lines[0]).to.match(new RegExp(`^request 1 on challenge 1 \\(list 1\\): fee 1\\.0 tUSD, made .* \\(tx ${made.txHash}\\)$`));
+    expect(lines[0]).to.match(
+      new RegExp(`^request 1 on challenge 1 \\(list 1\\): fee 1\\.0 tUSD, made .* \\(tx ${made.txHash}\\)$`),
+    );
     expect(lines.slice(1)).to.deep.equal([
       "answers (3 of 3 expected):",
       ...MODELERS.map((m) => `  ${m.address}  ${score}`),
@@ -215,9 +273,18 @@ describe("e2e: node, deploy script, daemons and CLI as processes", function () {
     // X is made first; after 400 s a burst of six more. X's deadline passes while the host is down.
     const x = await request(1, deployment.token);
     await node.advance(400);
-    const inputs = [DEPLOYER.address, HOST.address, deployment.market, USERS[3].address, MODELERS[0].address, deployment.token];
+    const inputs = [
+      DEPLOYER.address,
+      HOST.address,
+      deployment.market,
+      USERS[3].address,
+      MODELERS[0].address,
+      deployment.token,
+    ];
     const burst = (
-      await Promise.all([0, 1, 2].map(async (u) => [await request(u, inputs[2 * u]), await request(u, inputs[2 * u + 1])]))
+      await Promise.all(
+        [0, 1, 2].map(async (u) => [await request(u, inputs[2 * u]), await request(u, inputs[2 * u + 1])]),
+      )
     ).flat();
     const all = [x, ...burst];
 
@@ -242,7 +309,8 @@ describe("e2e: node, deploy script, daemons and CLI as processes", function () {
     for (;;) {
       const have = new Set((await answersOnChain()).map((a) => a.key));
       if (wanted.every((k) => have.has(k))) break;
-      if (Date.now() > deadline || host.exit) throw new Error(`the restarted host did not answer everything\n${host.output()}`);
+      if (Date.now() > deadline || host.exit)
+        throw new Error(`the restarted host did not answer everything\n${host.output()}`);
       await new Promise((r) => setTimeout(r, 250));
     }
     // One more pass after the last answer: the restarted host must not try anything again.
@@ -253,7 +321,11 @@ describe("e2e: node, deploy script, daemons and CLI as processes", function () {
     const answers = await answersOnChain();
     const keys = answers.map((a) => a.key);
     expect(new Set(keys).size, "no modeler answered a request twice").to.equal(keys.length);
-    expect(keys.filter((k) => k.startsWith(`${x.requestId}/`)).sort()).to.deep.equal(pairs(x).filter((k) => answeredAtKill.has(k)).sort());
+    expect(keys.filter((k) => k.startsWith(`${x.requestId}/`)).sort()).to.deep.equal(
+      pairs(x)
+        .filter((k) => answeredAtKill.has(k))
+        .sort(),
+    );
     for (const r of burst) {
       const score = await expectedScore(r);
       const mine = answers.filter((a) => a.key.startsWith(`${r.requestId}/`));
@@ -271,7 +343,9 @@ describe("e2e: node, deploy script, daemons and CLI as processes", function () {
     const missing = all.flatMap(pairs).filter((k) => !answeredAtKill.has(k) && !xLeft.includes(k));
     expect(sentAfter.sort()).to.deep.equal(missing.sort());
     for (const p of [killed, host]) {
-      const trouble = p.logs().filter((l: LogLine) => TROUBLE.has(String(l.status)) || JSON.stringify(l).includes("MarketAlreadyAnswered"));
+      const trouble = p
+        .logs()
+        .filter((l: LogLine) => TROUBLE.has(String(l.status)) || JSON.stringify(l).includes("MarketAlreadyAnswered"));
       expect(trouble, p.name).to.deep.equal([]);
     }
     expect(host.logs().filter((l) => l.requestId === x.requestId.toString())).to.deep.equal([]);

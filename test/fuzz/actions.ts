@@ -140,7 +140,10 @@ function lateCandidates(m: MarketModel, at: bigint): boolean {
 
 abstract class Step implements fc.AsyncCommand<FuzzState, World> {
   protected resolved = "";
-  constructor(protected readonly kind: string, protected readonly seed: readonly number[]) {}
+  constructor(
+    protected readonly kind: string,
+    protected readonly seed: readonly number[],
+  ) {}
   check(s: FuzzState): boolean;
   check() {
     return true;
@@ -198,7 +201,7 @@ export const stepArbitrary: fc.Arbitrary<fc.AsyncCommand<FuzzState, World>> = fc
   ...Object.entries(PLANNERS).map(([kind, [weight]]) => ({
     weight,
     arbitrary: seedArb.map((seed) => new CallStep(kind, seed)),
-  }))
+  })),
 );
 
 /**

@@ -43,15 +43,7 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** Ways an entry can be invalid; each names the rule it aims at. */
 type Invalid =
-  | "late"
-  | "wrongHost"
-  | "twice"
-  | "notServing"
-  | "unregistered"
-  | "badIndex"
-  | "badKey"
-  | "refunded"
-  | "unknown";
+  "late" | "wrongHost" | "twice" | "notServing" | "unregistered" | "badIndex" | "badKey" | "refunded" | "unknown";
 
 const INVALID: readonly (readonly [number, Invalid])[] = [
   [18, "late"],

@@ -204,8 +204,7 @@ function revertData(e: unknown): string | undefined {
   for (let cause = e as Record<string, unknown> | undefined, depth = 0; cause && depth < 5; depth++) {
     if (typeof cause.data === "string" && cause.data.startsWith("0x")) return cause.data;
     cause = (cause.error ?? (cause.info as Record<string, unknown> | undefined)?.error ?? cause.cause) as
-      | Record<string, unknown>
-      | undefined;
+      Record<string, unknown> | undefined;
   }
   return undefined;
 }
@@ -263,8 +262,8 @@ function outcomeText(errors: Interface, o: Outcome): string {
     Array.isArray(a) || (a && typeof a === "object" && "toArray" in a)
       ? `[${[...(a as unknown[])].map(arg).join(", ")}]`
       : typeof a === "string" && /^0x[0-9a-fA-F]{8}([0-9a-fA-F]{64})*$/.test(a)
-      ? errorText(errors, a)
-      : String(a);
+        ? errorText(errors, a)
+        : String(a);
   return `${o.error}(${o.args.map(arg).join(", ")})`;
 }
 
@@ -361,7 +360,7 @@ export async function verify(w: World, s: FuzzState, scope: Scope, full = false)
   }
   for (const id of requests) onMarket("requestState", [id], m.requestState(id));
 
-  for (const c of new Set(full ? challengeIds : scope.challenges ?? [])) {
+  for (const c of new Set(full ? challengeIds : (scope.challenges ?? []))) {
     const info = m.challenge(c);
     if (!info) continue;
     onMarket("challenge", [c], info);
@@ -370,7 +369,7 @@ export async function verify(w: World, s: FuzzState, scope: Scope, full = false)
 
   const modelers = full
     ? challengeIds.flatMap((challengeId) => w.modelers.map((x) => ({ challengeId, modeler: x.address })))
-    : scope.modelers ?? [];
+    : (scope.modelers ?? []);
   for (const { challengeId, modeler } of modelers) {
     onMarket("modelerInfo", [challengeId, modeler], m.modelerInfo(challengeId, modeler));
   }
@@ -378,7 +377,7 @@ export async function verify(w: World, s: FuzzState, scope: Scope, full = false)
   const credited = m.pointEntries();
   const seen = new Set<string>();
   const tallied = new Set(m.tallyKeys().map((k) => `${k.challengeId}/${k.epoch}`));
-  for (const { challengeId: c, epoch: e } of full ? allEpochs(m, challengeIds) : scope.epochs ?? []) {
+  for (const { challengeId: c, epoch: e } of full ? allEpochs(m, challengeIds) : (scope.epochs ?? [])) {
     if (seen.has(`${c}/${e}`)) continue;
     seen.add(`${c}/${e}`);
     onMarket("epochFigures", [c, e], Object.values(m.epochFigures(c, e)));

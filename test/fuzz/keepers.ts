@@ -48,10 +48,10 @@ export const claimFees: Planner = (d, s, w, at) => {
     variant === "valid"
       ? payable
       : variant === "early"
-      ? owed.filter((t) => !open(t.epoch))
-      : variant === "twice"
-      ? tallies.filter((t) => m.claimableFees(t.challengeId, kind, t.epoch) === 0n && share(t) > 0n)
-      : tallies;
+        ? owed.filter((t) => !open(t.epoch))
+        : variant === "twice"
+          ? tallies.filter((t) => m.claimableFees(t.challengeId, kind, t.epoch) === 0n && share(t) > 0n)
+          : tallies;
   const chosen = pool.length ? d.pick(pool) : undefined;
   let challengeId = chosen?.challengeId ?? pickChallenge(d, m, 0);
   let epochs = [chosen?.epoch ?? time.epochOf(T(m), at) - 1n];
@@ -120,7 +120,7 @@ export function evictCall(
   w: World,
   caller: HardhatEthersSigner,
   target: { challengeId: bigint; epoch: bigint; listId: bigint; index: number },
-  aim: string
+  aim: string,
 ): Planned {
   const m = s.model;
   const { challengeId, epoch, listId, index } = target;
@@ -176,7 +176,7 @@ export const evict: Planner = (d, s, w, at) => {
   const edge = (x: (typeof all)[number], second: bigint) =>
     m.modelerInfo(x.challengeId, x.modeler)[1] === start + second;
   const edges = (pools[variant] ?? []).filter((x) => edge(x, variant === "optedInLater" ? 1n : 0n));
-  const pool = edges.length && d.chance(50) ? edges : pools[variant] ?? [];
+  const pool = edges.length && d.chance(50) ? edges : (pools[variant] ?? []);
   let challengeId = pickChallenge(d, m, 2);
   let epoch = judged;
   let listId = m.activeListIdAt(challengeId, epoch);
@@ -216,7 +216,7 @@ export const promote: Planner = (d, s, w) => {
     action: "promote",
     detail: `promote(c${challengeId}, [${list.map((x) => x.slice(0, 6)).join(", ")}]) by ${caller.address.slice(
       0,
-      8
+      8,
     )} [${variant}]`,
     scope: {
       challenges: [challengeId],

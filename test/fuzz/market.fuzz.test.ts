@@ -44,9 +44,9 @@ describe(`InferenceMarket fuzz: ${RUNS} sequences of up to ${MAX_ACTIONS} action
           stats.sequences++;
           await fc.asyncModelRun(() => ({ model: state, real: world }), commands);
           await drain(world, state);
-        }
+        },
       ),
-      { numRuns: RUNS, seed: SEED, path: PATH }
+      { numRuns: RUNS, seed: SEED, path: PATH },
     );
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     const replays = stats.sequences - details.numRuns;

@@ -104,7 +104,7 @@ export function setHostCall(
   challengeId: bigint,
   modeler: string,
   host: string,
-  aim?: string
+  aim?: string,
 ): Planned {
   const m = s.model;
   const current = m.modelerInfo(challengeId, modeler)[0];
@@ -149,7 +149,7 @@ export const claimRewards: Planner = (d, s, w, at) => {
     [4, "repeated"],
   ] as const);
   const pool = entries.filter((x) =>
-    variant === "early" ? !open(x.epoch) : variant === "twice" ? x.claimed : !x.claimed && open(x.epoch)
+    variant === "early" ? !open(x.epoch) : variant === "twice" ? x.claimed : !x.claimed && open(x.epoch),
   );
   const chosen = pool.length ? d.pick(pool) : entries.length ? d.pick(entries) : undefined;
   const challengeId = chosen?.challengeId ?? pickChallenge(d, m, 0);
@@ -162,7 +162,7 @@ export const claimRewards: Planner = (d, s, w, at) => {
         x.modeler === modeler &&
         x.epoch !== chosen.epoch &&
         !x.claimed &&
-        open(x.epoch)
+        open(x.epoch),
     );
     epochs = [
       ...epochs,

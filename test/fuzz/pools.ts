@@ -35,7 +35,7 @@ export function positions(m: MarketModel) {
       const [host, optedInAt, evicted] = m.modelerInfo(r.key.challengeId, modeler);
       const serving = host !== ZERO_ADDRESS && !evicted && optedInAt <= r.createdAt;
       return { id, r, key: r.key, index, modeler, host, serving };
-    })
+    }),
   );
 }
 export type Position = ReturnType<typeof positions>[number];
@@ -58,7 +58,7 @@ export function answerable(s: FuzzState, at: bigint, host?: string) {
       inTime(m, p, at) &&
       !answeredBy(p) &&
       s.rejected.get(p.id) !== "unanswered" &&
-      (host === undefined || same(p.host, host))
+      (host === undefined || same(p.host, host)),
   );
 }
 
@@ -104,12 +104,12 @@ export function standings(m: MarketModel, at: bigint) {
         host === ZERO_ADDRESS
           ? "notRegistered"
           : evicted
-          ? "evicted"
-          : optedInAt > epochStart
-          ? "optedInLater"
-          : points * BPS >= answeredRequests * m.settings.evictionThresholdBps
-          ? "met"
-          : "under";
+            ? "evicted"
+            : optedInAt > epochStart
+              ? "optedInLater"
+              : points * BPS >= answeredRequests * m.settings.evictionThresholdBps
+                ? "met"
+                : "under";
       return { challengeId, epoch: judged, listId, index, modeler, standing };
     });
   });
@@ -128,7 +128,7 @@ export function unregisteredServing(m: MarketModel, at: bigint) {
     m
       .list(challengeId, m.activeListIdAt(challengeId, epoch))[1]
       .filter((modeler) => !isRegistered(m, challengeId, modeler))
-      .map((modeler) => ({ challengeId, modeler }))
+      .map((modeler) => ({ challengeId, modeler })),
   );
 }
 

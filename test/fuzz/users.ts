@@ -35,7 +35,7 @@ export function requestCall(
   s: FuzzState,
   w: World,
   at: bigint,
-  options: { challengeId?: bigint; at?: bigint } = {}
+  options: { challengeId?: bigint; at?: bigint } = {},
 ): Planned {
   const m = s.model;
   const user = d.chance(75) ? d.pick(w.users) : w.permitUser;

@@ -66,7 +66,7 @@ export async function fuzzWorldFixture(): Promise<World> {
     f.admin.address,
     f.treasury.address,
     undefined,
-    BigInt(latest!.timestamp)
+    BigInt(latest!.timestamp),
   );
   model.grantRole(ROLES.manager, f.manager.address);
   model.grantRole(ROLES.keeper, f.keeper.address);
@@ -82,13 +82,13 @@ export async function fuzzWorldFixture(): Promise<World> {
       market.connect(f.keeper).promote(
         c,
         ids.map((i) => modelers[i].address),
-        ethers.id(`fuzz-${c}`)
+        ethers.id(`fuzz-${c}`),
       ),
     model: (m) =>
       m.promote(
         f.keeper.address,
         c,
-        ids.map((i) => modelers[i].address)
+        ids.map((i) => modelers[i].address),
       ),
   });
   const register = (i: number, c: bigint, at?: bigint): SetupStep => ({
@@ -153,7 +153,7 @@ export async function fuzzWorldFixture(): Promise<World> {
     holders: [
       marketAddress,
       ...[...users, permitUser, ...modelers, f.creator, f.challengeAdmin, admin2, f.treasury, treasury2].map(
-        (s) => s.address
+        (s) => s.address,
       ),
     ],
     signerOf(address: string) {

@@ -20,7 +20,13 @@ import {
 } from "../../sdk/time";
 
 /** Hour-long epochs, window at 45 min, 60 s SLA and claim delay, lists serving two epochs after promotion. */
-const HOURLY: TimeConfig = { epochLength: 3_600n, windowOffset: 2_700n, sla: 60n, claimDelay: 60n, activationDelay: 2n };
+const HOURLY: TimeConfig = {
+  epochLength: 3_600n,
+  windowOffset: 2_700n,
+  sla: 60n,
+  claimDelay: 60n,
+  activationDelay: 2n,
+};
 /** An odd-length epoch whose window is only its last second, SLA just below the epoch, maximal activation delay. */
 const ODD: TimeConfig = {
   epochLength: 90_061n,
@@ -242,7 +248,8 @@ describe("Epochs (library) against sdk/time.ts", () => {
         1n,
       ]);
       const { epochLength, windowOffset, sla, claimDelay, activationDelay } = d;
-      await expect(harness.validate({ epochLength, windowOffset, sla, claimDelay, activationDelay })).to.not.be.reverted;
+      await expect(harness.validate({ epochLength, windowOffset, sla, claimDelay, activationDelay })).to.not.be
+        .reverted;
     });
   });
 

@@ -64,7 +64,10 @@ export const DEFAULT_SETTINGS: Settings = {
 
 /** The custom error a call must revert with. */
 export class Revert extends Error {
-  constructor(readonly error: string, readonly args: readonly unknown[]) {
+  constructor(
+    readonly error: string,
+    readonly args: readonly unknown[],
+  ) {
     super(`${error}(${args.map(String).join(", ")})`);
   }
 }
@@ -170,7 +173,7 @@ export class MarketModel {
     admin: string,
     treasury: string,
     readonly settings: Settings = DEFAULT_SETTINGS,
-    now = 0n
+    now = 0n,
   ) {
     this.s = {
       now,
@@ -376,7 +379,7 @@ export class MarketModel {
     if (results.every((x) => "skipped" in x)) {
       fail(
         "MarketBatchAnsweredNothing",
-        results.map((x) => encodeRevert((x as { skipped: Revert }).skipped))
+        results.map((x) => encodeRevert((x as { skipped: Revert }).skipped)),
       );
     }
     return results;

@@ -30,7 +30,9 @@ describe("scripts/deploy", () => {
     expect(await market.token()).to.equal(d.token);
     expect(await TestToken__factory.connect(d.token, ethers.provider).symbol()).to.equal("tUSD");
     const s = await market.settings();
-    expect([s.epochLength, s.windowOffset, s.sla, s.claimDelay, s.activationDelay]).to.deep.equal(Object.values(DEFAULT_TIME));
+    expect([s.epochLength, s.windowOffset, s.sla, s.claimDelay, s.activationDelay]).to.deep.equal(
+      Object.values(DEFAULT_TIME),
+    );
     expect(await market.hasRole(await market.DEFAULT_ADMIN_ROLE(), deployer.address)).to.equal(true);
     expect([result.admin, result.treasury]).to.deep.equal([deployer.address, deployer.address]);
   });
@@ -73,7 +75,9 @@ describe("scripts/deploy", () => {
     expect(result.module).to.equal("InferenceMarket");
     expect(result.deployment.token).to.equal(address);
     expect(result.treasury).to.equal(treasury.address);
-    expect(await InferenceMarket__factory.connect(result.deployment.market, ethers.provider).treasury()).to.equal(treasury.address);
+    expect(await InferenceMarket__factory.connect(result.deployment.market, ethers.provider).treasury()).to.equal(
+      treasury.address,
+    );
   });
 
   it("refuses a TOKEN that is not an address", async () => {

@@ -48,18 +48,25 @@ describe("sdk/market claims", () => {
     it("stores the epoch's totals once it is final, and only once", async () => {
       const { as, stranger, market } = await loadFixture(claimsFixture);
       const sdk = as(stranger);
-      await expect(sdk.finalize(1, E1)).to.be.rejectedWith(RevertError, /^MarketEpochNotFinal\(epoch=2969, finalAt=2026-12-03T00:10:00Z/);
+      await expect(sdk.finalize(1, E1)).to.be.rejectedWith(
+        RevertError,
+        /^MarketEpochNotFinal\(epoch=2969, finalAt=2026-12-03T00:10:00Z/,
+      );
       await time.increaseTo(DATES.e2Start + TIME.sla);
       await sdk.finalize(1, E1);
       const figures = await market.epochFigures(1, E1);
       expect([figures.finalized, figures.points, figures.rewardDust]).to.deep.equal([true, 3n, DUST]);
-      await expect(sdk.finalize(1, E1)).to.be.rejectedWith(RevertError, `MarketEpochAlreadyFinalized(challengeId=1, epoch=${E1})`);
+      await expect(sdk.finalize(1, E1)).to.be.rejectedWith(
+        RevertError,
+        `MarketEpochAlreadyFinalized(challengeId=1, epoch=${E1})`,
+      );
     });
   });
 
   describe("claimRewards and claimFees", () => {
     it("pay the modeler and the fee recipients, whoever sends, and report the amount", async () => {
-      const { as, stranger, modelers, token, creator, challengeAdmin, treasury, market } = await loadFixture(claimsFixture);
+      const { as, stranger, modelers, token, creator, challengeAdmin, treasury, market } =
+        await loadFixture(claimsFixture);
       await time.increaseTo(DATES.e1ClaimsOpen);
       const sdk = as(stranger);
       expect((await sdk.claimRewards(1, modelers[0].address, [E1])).amount).to.equal(REWARD0);
@@ -78,10 +85,16 @@ describe("sdk/market claims", () => {
 
     it("throw MarketClaimNotOpen before the opening, with its time, and pay nothing", async () => {
       const { as, stranger, modelers, token } = await loadFixture(claimsFixture);
-      const err = (await as(stranger).claimRewards(1, modelers[0].address, [E1]).catch((e: unknown) => e)) as RevertError;
+      const err = (await as(stranger)
+        .claimRewards(1, modelers[0].address, [E1])
+        .catch((e: unknown) => e)) as RevertError;
       expect(err).to.be.instanceOf(RevertError);
       expect(err.errorName).to.equal("MarketClaimNotOpen");
-      expect(err.message).to.match(new RegExp(`^MarketClaimNotOpen\\(epoch=${E1}, opensAt=${isoOf(DATES.e1ClaimsOpen)} \\(${DATES.e1ClaimsOpen}\\), timestamp=2026-11-26T`));
+      expect(err.message).to.match(
+        new RegExp(
+          `^MarketClaimNotOpen\\(epoch=${E1}, opensAt=${isoOf(DATES.e1ClaimsOpen)} \\(${DATES.e1ClaimsOpen}\\), timestamp=2026-11-26T`,
+        ),
+      );
       expect(await token.balanceOf(modelers[0].address)).to.equal(0n);
     });
   });

@@ -54,13 +54,21 @@ describe("sdk/combine", () => {
     });
 
     it("leaves error answers out of every method", () => {
-      const outputs = ["error: timeout: no result within 60 s", "700", "error: invalid-input: x", "error: invalid-input: x", "650", "650"];
+      const outputs = [
+        "error: timeout: no result within 60 s",
+        "700",
+        "error: invalid-input: x",
+        "error: invalid-input: x",
+        "650",
+        "650",
+      ];
       expect(results(outputs)).to.deep.equal(["700", "650", "650"]);
       expect(combine("first", outputs)).to.equal("700");
       expect(combine("majority", outputs)).to.equal("650");
       expect(combine("median", outputs)).to.equal("650");
       const errorsOnly = ["error: model-failed: boom", "error: model-failed: boom"];
-      for (const method of ["first", "majority", "median"] as const) expect(combine(method, errorsOnly)).to.equal(undefined);
+      for (const method of ["first", "majority", "median"] as const)
+        expect(combine(method, errorsOnly)).to.equal(undefined);
     });
   });
 });

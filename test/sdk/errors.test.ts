@@ -32,7 +32,9 @@ describe("sdk/errors", () => {
     it("names the role an account lacks", async () => {
       const { market, stranger } = await loadFixture(activeFixture);
       const err = await rejection(market.connect(stranger).promote.staticCall(1, [stranger.address], ethers.ZeroHash));
-      expect(decodeError(err)).to.equal(`AccessControlUnauthorizedAccount(account=${stranger.address}, neededRole=KEEPER_ROLE)`);
+      expect(decodeError(err)).to.equal(
+        `AccessControlUnauthorizedAccount(account=${stranger.address}, neededRole=KEEPER_ROLE)`,
+      );
     });
 
     it("decodes the token's ERC-20 errors that bubble up through SafeERC20", async () => {
@@ -46,7 +48,9 @@ describe("sdk/errors", () => {
     it("decodes pausing errors", async () => {
       const { market, pauser, users } = await loadFixture(activeFixture);
       await market.connect(pauser).pause();
-      expect(decodeError(await rejection(market.connect(users[0]).request.staticCall(1, FEE, "0x01")))).to.equal("EnforcedPause()");
+      expect(decodeError(await rejection(market.connect(users[0]).request.staticCall(1, FEE, "0x01")))).to.equal(
+        "EnforcedPause()",
+      );
       await market.connect(pauser).unpause();
       expect(decodeError(await rejection(market.connect(pauser).unpause.staticCall()))).to.equal("ExpectedPause()");
     });

@@ -11,7 +11,12 @@ const member = (over: Partial<ListMember> = {}): ListMember => ({
   evicted: false,
   ...over,
 });
-const figures = (points: bigint, answeredRequests: bigint) => ({ points, answeredRequests, thresholdBps: 5_000n, epochStart: START });
+const figures = (points: bigint, answeredRequests: bigint) => ({
+  points,
+  answeredRequests,
+  thresholdBps: 5_000n,
+  epochStart: START,
+});
 
 describe("sdk/eviction judge", () => {
   it("puts a judged modeler under the threshold below half of the answered requests, not at half", () => {
@@ -33,7 +38,15 @@ describe("sdk/eviction judge", () => {
   });
 
   it("judges no unregistered or evicted modeler", () => {
-    expect(judge(member({ host: ZeroAddress, optedInAt: 0n }), 1n, figures(0n, 10n))).to.include({ judged: false, notJudgedBecause: "not registered", below: false });
-    expect(judge(member({ evicted: true }), 1n, figures(0n, 10n))).to.include({ judged: false, notJudgedBecause: "evicted", below: false });
+    expect(judge(member({ host: ZeroAddress, optedInAt: 0n }), 1n, figures(0n, 10n))).to.include({
+      judged: false,
+      notJudgedBecause: "not registered",
+      below: false,
+    });
+    expect(judge(member({ evicted: true }), 1n, figures(0n, 10n))).to.include({
+      judged: false,
+      notJudgedBecause: "evicted",
+      below: false,
+    });
   });
 });

@@ -36,11 +36,9 @@ describe("sdk/market hosts and keeper scans", () => {
         [fromBlock + 2, fromBlock + 3],
         [fromBlock + 4, fromBlock + 4],
       ]);
-      expect(ids(await market.requestsMade({ fromBlock: fromBlock + 1, toBlock: fromBlock + 3, maxRange: 1 }))).to.deep.equal([
-        2n,
-        3n,
-        4n,
-      ]);
+      expect(
+        ids(await market.requestsMade({ fromBlock: fromBlock + 1, toBlock: fromBlock + 3, maxRange: 1 })),
+      ).to.deep.equal([2n, 3n, 4n]);
       expect(await market.requestsMade({ fromBlock, maxRange: 1000 })).to.deep.equal(all);
     });
 
@@ -50,7 +48,9 @@ describe("sdk/market hosts and keeper scans", () => {
       const market = as(users[0]);
       expect(ids(await market.requestsMade({ fromBlock, requester: users[0].address }))).to.deep.equal([1n, 3n]);
       expect(await market.requestsMade({ fromBlock, challengeId: 2 })).to.deep.equal([]);
-      await expect(market.requestsMade({ fromBlock, maxRange: 0 })).to.be.rejectedWith("maxRange must be at least 1, got 0");
+      await expect(market.requestsMade({ fromBlock, maxRange: 0 })).to.be.rejectedWith(
+        "maxRange must be at least 1, got 0",
+      );
     });
   });
 
@@ -113,7 +113,9 @@ describe("sdk/market hosts and keeper scans", () => {
       await as(stranger).evict(1, E1, 1, 2);
       const next = await as(users[0]).request(1, "b");
       expect(await as(hosts[2]).openRequestsFor(hosts[2].address, { fromBlock })).to.deep.equal([]);
-      expect(openIds(await as(hosts[0]).openRequestsFor(hosts[0].address, { fromBlock }))).to.deep.equal([[next.requestId, 0]]);
+      expect(openIds(await as(hosts[0]).openRequestsFor(hosts[0].address, { fromBlock }))).to.deep.equal([
+        [next.requestId, 0],
+      ]);
     });
   });
 

@@ -46,7 +46,11 @@ describe("sdk/market lists, keeper and operator", () => {
     it("gives the serving list with each member's host, none before the first activation", async () => {
       const { as, stranger, listed, hosts } = await loadFixture(sdkFixture);
       const market = as(stranger);
-      expect(await market.activeList(1, DATES.e1Start - 1n)).to.deep.equal({ listId: 0n, activationEpoch: 0n, members: [] });
+      expect(await market.activeList(1, DATES.e1Start - 1n)).to.deep.equal({
+        listId: 0n,
+        activationEpoch: 0n,
+        members: [],
+      });
       const active = await market.activeList(1);
       expect(active.listId).to.equal(1n);
       expect(active.activationEpoch).to.equal(E1);
@@ -169,7 +173,12 @@ describe("sdk/market lists, keeper and operator", () => {
       const e2 = E1 + 1n;
       const [first, atStart, never] = await market.judgements(1, e2);
       expect([first.judged, first.below]).to.deep.equal([true, false]);
-      expect([atStart.modeler, atStart.judged, atStart.below, atStart.threshold]).to.deep.equal([modelers[5].address, true, true, 1n]);
+      expect([atStart.modeler, atStart.judged, atStart.below, atStart.threshold]).to.deep.equal([
+        modelers[5].address,
+        true,
+        true,
+        1n,
+      ]);
       expect([never.judged, never.notJudgedBecause, never.below]).to.deep.equal([false, "not registered", false]);
       expect((await market.evictionCandidates(1, e2)).map((c) => c.modeler)).to.deep.equal([modelers[5].address]);
       expect((await contract.modelerInfo(1, modelers[5].address)).optedInAt).to.equal(DATES.e2Start);
@@ -184,7 +193,11 @@ describe("sdk/market lists, keeper and operator", () => {
       const r = await as(users[0]).request(1, "a");
       await as(hosts[0]).answer(r.requestId, r.key, 0, "700");
       const [, late] = await as(stranger).judgements(1, E1 + 1n);
-      expect([late.judged, late.notJudgedBecause, late.below]).to.deep.equal([false, "opted in during or after the epoch", false]);
+      expect([late.judged, late.notJudgedBecause, late.below]).to.deep.equal([
+        false,
+        "opted in during or after the epoch",
+        false,
+      ]);
       expect(await as(stranger).evictionCandidates(1, E1 + 1n)).to.deep.equal([]);
     });
   });
@@ -204,7 +217,10 @@ describe("sdk/market lists, keeper and operator", () => {
     it("throw the decoded error and change nothing when the caller lacks the right", async () => {
       const { creator, market, stranger } = await loadFixture(challengeFixture);
       const sdk = Market.connect(await market.getAddress(), stranger);
-      await expect(sdk.setFee(1, 1n)).to.be.rejectedWith(RevertError, `MarketNotChallengeAdmin(challengeId=1, account=${stranger.address})`);
+      await expect(sdk.setFee(1, 1n)).to.be.rejectedWith(
+        RevertError,
+        `MarketNotChallengeAdmin(challengeId=1, account=${stranger.address})`,
+      );
       await expect(sdk.createChallenge(creator.address, creator.address, 1n, "")).to.be.rejectedWith(
         `AccessControlUnauthorizedAccount(account=${stranger.address}, neededRole=CHALLENGE_MANAGER_ROLE)`,
       );
@@ -227,7 +243,13 @@ describe("sdk/market lists, keeper and operator", () => {
       expect([s.creator, s.admin, s.fee]).to.deep.equal([creator.address, challengeAdmin.address, FEE]);
       expect(s.activeList.listId).to.equal(1n);
       expect(s.pendingList).to.equal(undefined);
-      expect(s.figures).to.deep.equal({ answeredRequests: 1n, points: 1n, settledFees: FEE, pool: (FEE * 85n) / 100n, finalized: false });
+      expect(s.figures).to.deep.equal({
+        answeredRequests: 1n,
+        points: 1n,
+        settledFees: FEE,
+        pool: (FEE * 85n) / 100n,
+        finalized: false,
+      });
       expect(s.judgements.map((j) => [j.index, j.points, j.threshold, j.judged, j.below])).to.deep.equal([
         [0, 0n, 1n, true, true],
         [1, 1n, 1n, true, false],

@@ -47,7 +47,10 @@ describe("sdk/market requests", () => {
       await as(stranger).request(1, "x", { maxFee: 5n * FEE });
       expect(await ethers.provider.getTransactionCount(stranger.address)).to.equal(nonce + 1);
       expect(await token.allowance(stranger.address, await market.getAddress())).to.equal(0n);
-      await expect(as(stranger).request(1, "x", { maxFee: FEE / 2n })).to.be.rejectedWith(RevertError, "MarketFeeAboveMax");
+      await expect(as(stranger).request(1, "x", { maxFee: FEE / 2n })).to.be.rejectedWith(
+        RevertError,
+        "MarketFeeAboveMax",
+      );
       expect(await ethers.provider.getTransactionCount(stranger.address)).to.equal(nonce + 1);
       expect(await token.allowance(stranger.address, await market.getAddress())).to.equal(0n);
     });
@@ -65,7 +68,9 @@ describe("sdk/market requests", () => {
     it("throws the decoded error before sending when the fee is above maxFee", async () => {
       const { as, users, token } = await loadFixture(sdkFixture);
       const nonce = await ethers.provider.getTransactionCount(users[0].address);
-      const err = await as(users[0]).request(1, "x", { maxFee: FEE - 1n }).catch((e: unknown) => e);
+      const err = await as(users[0])
+        .request(1, "x", { maxFee: FEE - 1n })
+        .catch((e: unknown) => e);
       expect(err).to.be.instanceOf(RevertError);
       expect((err as RevertError).message).to.equal(`MarketFeeAboveMax(fee=${FEE}, maxFee=${FEE - 1n})`);
       expect(await ethers.provider.getTransactionCount(users[0].address)).to.equal(nonce);
@@ -85,8 +90,18 @@ describe("sdk/market requests", () => {
       expect(result.answers.map((a) => a.text)).to.deep.equal(["720", "700", "650", "650", "10"]);
       expect(result.answers.map((a) => a.settledFee)).to.deep.equal([FEE, 0n, 0n, 0n, 0n]);
       expect(result.answers[0].output).to.equal(encodeText("720"));
-      expect(combine("majority", result.answers.map((a) => a.text))).to.equal("650");
-      expect(combine("median", result.answers.map((a) => a.text))).to.equal("650");
+      expect(
+        combine(
+          "majority",
+          result.answers.map((a) => a.text),
+        ),
+      ).to.equal("650");
+      expect(
+        combine(
+          "median",
+          result.answers.map((a) => a.text),
+        ),
+      ).to.equal("650");
     });
 
     it("counts only modelers opted in when the request was made, and returns at the deadline", async () => {
@@ -171,7 +186,10 @@ describe("sdk/market requests", () => {
       const r = await as(users[0]).request(1, WALLET);
       await as(hosts[0]).answer(r.requestId, r.key, 0, "1");
       await time.increaseTo(r.deadline + 1n);
-      await expect(as(users[0]).refund(r.requestId, r.key)).to.be.rejectedWith(RevertError, "MarketRequestAnswered(requestId=1)");
+      await expect(as(users[0]).refund(r.requestId, r.key)).to.be.rejectedWith(
+        RevertError,
+        "MarketRequestAnswered(requestId=1)",
+      );
       expect(await token.balanceOf(await market.getAddress())).to.equal(FEE);
     });
   });
@@ -229,7 +247,12 @@ describe("sdk/market requests", () => {
         { requestId: b.requestId, key: b.key, index: 2, output: "not mine" },
       ]);
       expect(sent.skipped.map((s) => [s.requestId, s.index, s.error.errorName, s.error.message])).to.deep.equal([
-        [a.requestId, 1, "MarketAlreadyAnswered", `MarketAlreadyAnswered(requestId=${a.requestId}, modeler=${modelers[1].address})`],
+        [
+          a.requestId,
+          1,
+          "MarketAlreadyAnswered",
+          `MarketAlreadyAnswered(requestId=${a.requestId}, modeler=${modelers[1].address})`,
+        ],
         [b.requestId, 2, "MarketNotHost", `MarketNotHost(modeler=${modelers[2].address}, caller=${hosts[1].address})`],
       ]);
       expect((await as(users[1]).answersOf(b.requestId, b.blockNumber)).map((x) => x.text)).to.deep.equal(["y"]);

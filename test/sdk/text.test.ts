@@ -12,7 +12,7 @@ describe("sdk/text", () => {
 
   describe("error answers", () => {
     it("writes `error: <code>: <detail>` on one line and reads it back", () => {
-      const text = errorOutput(ERROR_CODES.invalidInput, "not a wallet address:\n  got  \"x\"");
+      const text = errorOutput(ERROR_CODES.invalidInput, 'not a wallet address:\n  got  "x"');
       expect(text).to.equal('error: invalid-input: not a wallet address: got "x"');
       expect(isErrorOutput(text)).to.equal(true);
       expect(parseErrorOutput(text)).to.deep.equal({ code: "invalid-input", detail: 'not a wallet address: got "x"' });

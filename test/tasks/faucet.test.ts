@@ -10,11 +10,18 @@ const NEWCOMER = "0x00000000000000000000000000000000000c0ffe";
 describe("tasks: faucet", () => {
   it("mints test tokens and tops the address up to the ETH asked", async () => {
     const { market, token } = await loadFixture(challengeFixture);
-    const { result, out } = await runTask("faucet", { market: await market.getAddress(), to: NEWCOMER.toUpperCase().replace("0X", "0x"), amount: "250.5", eth: "3" });
+    const { result, out } = await runTask("faucet", {
+      market: await market.getAddress(),
+      to: NEWCOMER.toUpperCase().replace("0X", "0x"),
+      amount: "250.5",
+      eth: "3",
+    });
     expect(await token.balanceOf(NEWCOMER)).to.equal((2505n * FEE) / 10n);
     expect(await ethers.provider.getBalance(NEWCOMER)).to.equal(3n * 10n ** 18n);
     expect(result.to).to.equal(NEWCOMER);
-    expect(out).to.match(new RegExp(`^faucet: minted 250.5 tUSD to ${NEWCOMER} \\(tx 0x[0-9a-f]{64}\\); it holds 3.0 ETH$`));
+    expect(out).to.match(
+      new RegExp(`^faucet: minted 250.5 tUSD to ${NEWCOMER} \\(tx 0x[0-9a-f]{64}\\); it holds 3.0 ETH$`),
+    );
   });
 
   it("never lowers an ETH balance above the one asked", async () => {
@@ -28,7 +35,9 @@ describe("tasks: faucet", () => {
     const { market, token } = await loadFixture(challengeFixture);
     const address = await market.getAddress();
     const supply = await token.totalSupply();
-    await expect(runTask("faucet", { market: address, to: "0x12", amount: "1", eth: "1" })).to.be.rejectedWith('--to is not an address: "0x12"');
+    await expect(runTask("faucet", { market: address, to: "0x12", amount: "1", eth: "1" })).to.be.rejectedWith(
+      '--to is not an address: "0x12"',
+    );
     await expect(runTask("faucet", { market: address, to: NEWCOMER, amount: "-1", eth: "1" })).to.be.rejectedWith(
       '--amount must be an amount such as 1.5, got "-1"',
     );

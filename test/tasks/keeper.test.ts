@@ -33,13 +33,19 @@ describe("tasks: keeper", () => {
         ],
       };
       await time.increaseTo(DATES.e1Window);
-      const { result, out } = await runTask("promote", { market: await market.getAddress(), from: KEEPER, leaderboard: boardFile(doc) });
+      const { result, out } = await runTask("promote", {
+        market: await market.getAddress(),
+        from: KEEPER,
+        leaderboard: boardFile(doc),
+      });
       expect(result.listId).to.equal(2n);
       expect(await market.list(1, 2)).to.deep.equal([E1 + 1n, [modelers[7].address, modelers[6].address]]);
       const [event] = await market.queryFilter(market.filters.ListPromoted(1, 2));
       expect(event.args.leaderboardHash).to.equal(leaderboardHash(parseLeaderboard(doc, "test")));
       const lines = out.split("\n");
-      expect(lines[0]).to.match(/^challenge 1: list 2 promoted, serving from epoch 2970 \(2026-12-03T00:00:00Z\) \(tx 0x[0-9a-f]{64}\)$/);
+      expect(lines[0]).to.match(
+        /^challenge 1: list 2 promoted, serving from epoch 2970 \(2026-12-03T00:00:00Z\) \(tx 0x[0-9a-f]{64}\)$/,
+      );
       expect(lines.slice(1)).to.deep.equal([
         `  0  ${modelers[7].address}`,
         `  1  ${modelers[6].address}`,
@@ -52,7 +58,9 @@ describe("tasks: keeper", () => {
       const file = boardFile({ challengeId: 1, entries: [{ modeler: modelers[6].address, score: 1 }] });
       // The task checks the call against the latest block: one second before the window.
       await time.increaseTo(DATES.e1Window - 1n);
-      await expect(runTask("promote", { market: await market.getAddress(), from: KEEPER, leaderboard: file })).to.be.rejectedWith(
+      await expect(
+        runTask("promote", { market: await market.getAddress(), from: KEEPER, leaderboard: file }),
+      ).to.be.rejectedWith(
         `MarketOutsideWindow(timestamp=2026-11-30T23:58:59Z (${DATES.e1Window - 1n}), windowStart=2026-11-30T23:59:00Z (${DATES.e1Window}), windowEnd=2026-12-03T00:00:00Z (${DATES.e2Start}))`,
       );
       expect((await market.challenge(1)).listCount).to.equal(1n);
@@ -61,9 +69,9 @@ describe("tasks: keeper", () => {
     it("refuses a --challenge that is not the leaderboard's", async () => {
       const { market, modelers } = await loadFixture(activeFixture);
       const file = boardFile({ challengeId: 1, entries: [{ modeler: modelers[6].address, score: 1 }] });
-      await expect(runTask("promote", { market: await market.getAddress(), from: KEEPER, leaderboard: file, challenge: "2" })).to.be.rejectedWith(
-        "--challenge 2 but the leaderboard is for challenge 1",
-      );
+      await expect(
+        runTask("promote", { market: await market.getAddress(), from: KEEPER, leaderboard: file, challenge: "2" }),
+      ).to.be.rejectedWith("--challenge 2 but the leaderboard is for challenge 1");
     });
   });
 
@@ -92,7 +100,9 @@ describe("tasks: keeper", () => {
       await time.increaseTo(DATES.e2Start + TIME.sla);
       await expect(
         runTask("evict", { market: await market.getAddress(), challenge: "1", epoch: `${E1}`, index: "0" }),
-      ).to.be.rejectedWith(`MarketModelerMetThreshold(challengeId=1, modeler=${modelers[0].address}, points=1, answeredRequests=1)`);
+      ).to.be.rejectedWith(
+        `MarketModelerMetThreshold(challengeId=1, modeler=${modelers[0].address}, points=1, answeredRequests=1)`,
+      );
     });
   });
 });

@@ -19,16 +19,18 @@ describe("tasks: modeler", () => {
       const at = BigInt(await time.latest());
       expect(await market.modelerInfo(1, modelers[7].address)).to.deep.equal([hosts[7].address, at, false]);
       expect(result.optedInAt).to.equal(at);
-      expect(out.split("\n")[0]).to.equal(`modeler ${modelers[7].address} registered on challenge 1 with host ${hosts[7].address}`);
+      expect(out.split("\n")[0]).to.equal(
+        `modeler ${modelers[7].address} registered on challenge 1 with host ${hosts[7].address}`,
+      );
     });
 
     it("defaults the host to the signer, and fails with the decoded error on a second registration", async () => {
       const { market, modelers } = await loadFixture(challengeFixture);
       await runTask("register", { market: await market.getAddress(), from: modelers[8].address, challenge: "1" });
       expect((await market.modelerInfo(1, modelers[8].address)).host).to.equal(modelers[8].address);
-      await expect(runTask("register", { market: await market.getAddress(), from: MODELER(8), challenge: "1" })).to.be.rejectedWith(
-        `MarketModelerAlreadyRegistered(challengeId=1, modeler=${modelers[8].address})`,
-      );
+      await expect(
+        runTask("register", { market: await market.getAddress(), from: MODELER(8), challenge: "1" }),
+      ).to.be.rejectedWith(`MarketModelerAlreadyRegistered(challengeId=1, modeler=${modelers[8].address})`);
     });
   });
 
@@ -41,7 +43,11 @@ describe("tasks: modeler", () => {
         challenge: "1",
         host: hosts[9].address,
       });
-      expect(out).to.match(new RegExp(`^modeler ${modelers[0].address} on challenge 1: host ${hosts[0].address} -> ${hosts[9].address} \\(tx`));
+      expect(out).to.match(
+        new RegExp(
+          `^modeler ${modelers[0].address} on challenge 1: host ${hosts[0].address} -> ${hosts[9].address} \\(tx`,
+        ),
+      );
       expect((await market.modelerInfo(1, modelers[0].address)).host).to.equal(hosts[9].address);
     });
   });
@@ -53,13 +59,19 @@ describe("tasks: modeler", () => {
       await market.connect(users[0]).request(1, FEE, "0x01");
       await market.connect(hosts[2]).answer(1, key, 2, "0x02");
       await time.increaseTo(DATES.e1ClaimsOpen);
-      const { result, out } = await runTask("claim", { market: await market.getAddress(), from: MODELER(2), challenge: "1" });
+      const { result, out } = await runTask("claim", {
+        market: await market.getAddress(),
+        from: MODELER(2),
+        challenge: "1",
+      });
       expect(result.epochs).to.deep.equal([E1]);
-      expect(out).to.match(new RegExp(`^modeler ${modelers[2].address}: paid 0.85 tUSD for epochs ${E1} \\(tx 0x[0-9a-f]{64}\\)$`));
-      expect(await token.balanceOf(modelers[2].address)).to.equal((FEE * 85n) / 100n);
-      expect((await runTask("claim", { market: await market.getAddress(), from: MODELER(2), challenge: "1" })).out).to.equal(
-        `modeler ${modelers[2].address}: nothing owed`,
+      expect(out).to.match(
+        new RegExp(`^modeler ${modelers[2].address}: paid 0.85 tUSD for epochs ${E1} \\(tx 0x[0-9a-f]{64}\\)$`),
       );
+      expect(await token.balanceOf(modelers[2].address)).to.equal((FEE * 85n) / 100n);
+      expect(
+        (await runTask("claim", { market: await market.getAddress(), from: MODELER(2), challenge: "1" })).out,
+      ).to.equal(`modeler ${modelers[2].address}: nothing owed`);
     });
 
     it("before claims open, says what is owed and when it opens, and exits with an error", async () => {
@@ -68,7 +80,9 @@ describe("tasks: modeler", () => {
       await market.connect(users[0]).request(1, FEE, "0x01");
       await market.connect(hosts[2]).answer(1, key, 2, "0x02");
       await time.increaseTo(DATES.e1ClaimsOpen - 1n);
-      await expect(runTask("claim", { market: await market.getAddress(), from: MODELER(2), challenge: "1" })).to.be.rejectedWith(
+      await expect(
+        runTask("claim", { market: await market.getAddress(), from: MODELER(2), challenge: "1" }),
+      ).to.be.rejectedWith(
         `modeler ${modelers[2].address}: nothing claimable yet: owed 0.85 tUSD for epoch ${E1}, whose claims open 2026-12-04T00:00:00Z`,
       );
       expect(await token.balanceOf(modelers[2].address)).to.equal(0n);
@@ -81,7 +95,12 @@ describe("tasks: modeler", () => {
       const { market, modelers, token } = await loadFixture(activeFixture);
       await time.increaseTo(DATES.e1ClaimsOpen);
       await expect(
-        runTask("claim", { market: await market.getAddress(), challenge: "1", modeler: modelers[3].address, epochs: `${E1}` }),
+        runTask("claim", {
+          market: await market.getAddress(),
+          challenge: "1",
+          modeler: modelers[3].address,
+          epochs: `${E1}`,
+        }),
       ).to.be.rejectedWith(`MarketNothingToClaim(challengeId=1, recipient=${modelers[3].address}, epoch=${E1})`);
       expect(await token.balanceOf(modelers[3].address)).to.equal(0n);
     });

@@ -25,7 +25,9 @@ async function busyFixture() {
 describe("tasks: status", () => {
   it("shows the clock, the epoch's times, the active list, the open requests and the epoch's figures", async () => {
     const { market, users, listed, hosts, creator, challengeAdmin } = await loadFixture(busyFixture);
-    const optedIn = await Promise.all(listed.map(async (m) => isoOf((await market.modelerInfo(1, m.address)).optedInAt)));
+    const optedIn = await Promise.all(
+      listed.map(async (m) => isoOf((await market.modelerInfo(1, m.address)).optedInAt)),
+    );
     const { out } = await runTask("status", { market: await market.getAddress(), challenge: "1" });
     const lines = out.split("\n");
     expect(lines.slice(1, 4)).to.deep.equal([
@@ -34,21 +36,25 @@ describe("tasks: status", () => {
       `  epoch ${E1} final (eviction opens) 2026-12-03T00:10:00Z, its claims open 2026-12-04T00:00:00Z`,
     ]);
     const rest = lines.slice(5).map((l) => l.replace(/ +/g, " ").trimEnd());
-    expect(rest).to.deep.equal([
-      `challenge 1: fee 1.0 tUSD, creator ${creator.address}, admin ${challengeAdmin.address}`,
-      `  active list 1 (from epoch ${E1}, 2026-11-26T00:00:00Z)`,
-      " # modeler host opted in",
-      ...listed.map((m, i) => ` ${i} ${m.address} ${hosts[i].address} ${optedIn[i]}`),
-      `  epoch ${E1}: 1 answered requests, 2 answers in time, settled 1.0 tUSD, pool 0.85 tUSD`,
-      "  eviction so far: 1 answers keep a modeler listed (50% of 1 answered requests)",
-      " # modeler answers standing",
-      ...listed.map((m, i) => ` ${i} ${m.address} ${i < 2 ? 1 : 0} of 1 ${i < 2 ? "meets the threshold" : "below the threshold"}`),
-      "  open requests",
-      " id requester made deadline answered by",
-      ` 1 ${users[0].address} 2026-11-26T00:00:01Z 2026-11-26T00:10:01Z 0,1`,
-      ` 2 ${users[1].address} 2026-11-26T00:00:04Z 2026-11-26T00:10:04Z -`,
-      `  nothing to claim for epoch ${E1 - 1n} (claims open 2026-11-27T00:00:00Z)`,
-    ].map((l) => l.replace(/ +/g, " ").trimEnd()));
+    expect(rest).to.deep.equal(
+      [
+        `challenge 1: fee 1.0 tUSD, creator ${creator.address}, admin ${challengeAdmin.address}`,
+        `  active list 1 (from epoch ${E1}, 2026-11-26T00:00:00Z)`,
+        " # modeler host opted in",
+        ...listed.map((m, i) => ` ${i} ${m.address} ${hosts[i].address} ${optedIn[i]}`),
+        `  epoch ${E1}: 1 answered requests, 2 answers in time, settled 1.0 tUSD, pool 0.85 tUSD`,
+        "  eviction so far: 1 answers keep a modeler listed (50% of 1 answered requests)",
+        " # modeler answers standing",
+        ...listed.map(
+          (m, i) => ` ${i} ${m.address} ${i < 2 ? 1 : 0} of 1 ${i < 2 ? "meets the threshold" : "below the threshold"}`,
+        ),
+        "  open requests",
+        " id requester made deadline answered by",
+        ` 1 ${users[0].address} 2026-11-26T00:00:01Z 2026-11-26T00:10:01Z 0,1`,
+        ` 2 ${users[1].address} 2026-11-26T00:00:04Z 2026-11-26T00:10:04Z -`,
+        `  nothing to claim for epoch ${E1 - 1n} (claims open 2026-11-27T00:00:00Z)`,
+      ].map((l) => l.replace(/ +/g, " ").trimEnd()),
+    );
   });
 
   it("shows a pending list and the claimable amounts of the finished epoch", async () => {
@@ -66,7 +72,10 @@ describe("tasks: status", () => {
     const { result, out } = await runTask("status", { market: await market.getAddress(), challenge: "1" });
     expect(out).to.include(`  active list 2 (from epoch ${E1 + 1n}, 2026-12-03T00:00:00Z)`);
     expect(out).to.not.include("pending list");
-    const claims = out.slice(out.indexOf("  claimable for epoch")).split("\n").map((l) => l.replace(/ +/g, " "));
+    const claims = out
+      .slice(out.indexOf("  claimable for epoch"))
+      .split("\n")
+      .map((l) => l.replace(/ +/g, " "));
     expect(claims).to.deep.equal([
       ` claimable for epoch ${E1} (claims opened 2026-12-04T00:00:00Z)`,
       " who amount",
@@ -76,7 +85,9 @@ describe("tasks: status", () => {
       " admin 0.05 tUSD",
       " platform 0.05 tUSD",
     ]);
-    expect(result.challenges[0].claimable.owed.find((o: { who: string }) => o.who === "platform").amount).to.equal(FEE / 20n);
+    expect(result.challenges[0].claimable.owed.find((o: { who: string }) => o.who === "platform").amount).to.equal(
+      FEE / 20n,
+    );
   });
 
   it("reads the network's deployment file, covers every challenge and prints JSON", async () => {
@@ -96,7 +107,10 @@ describe("tasks: status", () => {
       expect(data.epoch).to.equal(E1.toString());
       expect(data.times.claimsOpenAt).to.equal(DATES.e1ClaimsOpen.toString());
       expect(data.challenges.map((c: { challengeId: string }) => c.challengeId)).to.deep.equal(["1"]);
-      expect(data.challenges[0].openRequests.map((r: { answered: number[] }) => r.answered)).to.deep.equal([[0, 1], []]);
+      expect(data.challenges[0].openRequests.map((r: { answered: number[] }) => r.answered)).to.deep.equal([
+        [0, 1],
+        [],
+      ]);
     } finally {
       rmSync(path);
     }
@@ -104,6 +118,8 @@ describe("tasks: status", () => {
   });
 
   it("fails without a deployment file, saying how to make one", async () => {
-    await expect(runTask("status", {})).to.be.rejectedWith(/^no deployment file .*deployments\/hardhat\.json: run `npm run deploy -- --network <name>` first$/);
+    await expect(runTask("status", {})).to.be.rejectedWith(
+      /^no deployment file .*deployments\/hardhat\.json: run `npm run deploy -- --network <name>` first$/,
+    );
   });
 });

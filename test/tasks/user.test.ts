@@ -28,7 +28,9 @@ describe("tasks: user", () => {
       for (let i = 0; i < 5; i++) await Market.connect(address, hosts[i]).answer(1, r.key, i, scores[i]);
       const { result, out } = await running;
       const lines = out.split("\n");
-      expect(lines[0]).to.match(/^request 1 on challenge 1 \(list 1\): fee 1.0 tUSD, made 2026-11-26T00:00:01Z, answers due by 2026-11-26T00:10:01Z/);
+      expect(lines[0]).to.match(
+        /^request 1 on challenge 1 \(list 1\): fee 1.0 tUSD, made 2026-11-26T00:00:01Z, answers due by 2026-11-26T00:10:01Z/,
+      );
       expect(lines.slice(1)).to.deep.equal([
         "answers (5 of 5 expected):",
         ...scores.map((s, i) => `  ${listed[i].address}  ${s}`),
@@ -42,9 +44,22 @@ describe("tasks: user", () => {
       const { market, hosts, listed } = await loadFixture(activeFixture);
       const address = await market.getAddress();
       await time.setNextBlockTimestamp(DATES.e1Start + 1n);
-      const running = runTask("request", { market: address, from: USER, challenge: "1", input: "not a wallet", pollMs: 10, combine: "first" });
+      const running = runTask("request", {
+        market: address,
+        from: USER,
+        challenge: "1",
+        input: "not a wallet",
+        pollMs: 10,
+        combine: "first",
+      });
       const r = await madeRequest(Market.connect(address, hosts[0]));
-      const outputs = ["error: invalid-input: not a wallet address", "error: invalid-input: not a wallet address", "640", "error: timeout: no result within 60 s", "660"];
+      const outputs = [
+        "error: invalid-input: not a wallet address",
+        "error: invalid-input: not a wallet address",
+        "640",
+        "error: timeout: no result within 60 s",
+        "660",
+      ];
       for (let i = 0; i < 5; i++) await Market.connect(address, hosts[i]).answer(1, r.key, i, outputs[i]);
       const { result, out } = await running;
       expect(out.split("\n").slice(1)).to.deep.equal([
@@ -63,7 +78,14 @@ describe("tasks: user", () => {
     it("refunds the fee when nobody answers by the deadline", async () => {
       const { market, token, users } = await loadFixture(activeFixture);
       const address = await market.getAddress();
-      const running = runTask("request", { market: address, from: USER, challenge: "1", input: "x", pollMs: 10, combine: "median" });
+      const running = runTask("request", {
+        market: address,
+        from: USER,
+        challenge: "1",
+        input: "x",
+        pollMs: 10,
+        combine: "median",
+      });
       const r = await madeRequest(Market.connect(address, users[1]));
       await time.increaseTo(r.deadline + 1n);
       const { result, out } = await running;
@@ -75,7 +97,14 @@ describe("tasks: user", () => {
 
     it("with --wait none prints the request as JSON and returns at once", async () => {
       const { market } = await loadFixture(activeFixture);
-      const { out } = await runTask("request", { market: await market.getAddress(), from: USER, challenge: "1", input: "x", wait: "none", json: true });
+      const { out } = await runTask("request", {
+        market: await market.getAddress(),
+        from: USER,
+        challenge: "1",
+        input: "x",
+        wait: "none",
+        json: true,
+      });
       const data = JSON.parse(out);
       expect(data.request.requestId).to.equal("1");
       expect(data.request.key.fee).to.equal(FEE.toString());
@@ -85,16 +114,22 @@ describe("tasks: user", () => {
     it("fails with MarketFeeAboveMax when the fee is above --max-fee, and takes nothing", async () => {
       const { market, token, users } = await loadFixture(activeFixture);
       await expect(
-        runTask("request", { market: await market.getAddress(), from: USER, challenge: "1", input: "x", maxFee: "0.5" }),
+        runTask("request", {
+          market: await market.getAddress(),
+          from: USER,
+          challenge: "1",
+          input: "x",
+          maxFee: "0.5",
+        }),
       ).to.be.rejectedWith(`MarketFeeAboveMax(fee=${FEE}, maxFee=${FEE / 2n})`);
       expect(await token.balanceOf(users[0].address)).to.equal(1_000n * FEE);
     });
 
     it("refuses an unknown --wait", async () => {
       const { market } = await loadFixture(activeFixture);
-      await expect(runTask("request", { market: await market.getAddress(), challenge: "1", input: "x", wait: "soon" })).to.be.rejectedWith(
-        '--wait must be all, deadline, first:<k> or none, got "soon"',
-      );
+      await expect(
+        runTask("request", { market: await market.getAddress(), challenge: "1", input: "x", wait: "soon" }),
+      ).to.be.rejectedWith('--wait must be all, deadline, first:<k> or none, got "soon"');
       expect(await market.requestCount()).to.equal(0n);
     });
   });
@@ -113,7 +148,13 @@ describe("tasks: user", () => {
     it("fails with MarketDeadlineNotPassed inside the SLA, and keeps the fee escrowed", async () => {
       const { market, token } = await loadFixture(activeFixture);
       await time.setNextBlockTimestamp(DATES.e1Start + 1n);
-      await runTask("request", { market: await market.getAddress(), from: USER, challenge: "1", input: "x", wait: "none" });
+      await runTask("request", {
+        market: await market.getAddress(),
+        from: USER,
+        challenge: "1",
+        input: "x",
+        wait: "none",
+      });
       await expect(runTask("refund", { market: await market.getAddress(), request: "1" })).to.be.rejectedWith(
         /^MarketDeadlineNotPassed\(requestId=1, deadline=2026-11-26T00:10:01Z \(1795651801\), timestamp=2026-11-26T00:00:01Z \(1795651201\)\)$/,
       );
