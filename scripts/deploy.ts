@@ -3,7 +3,7 @@
  * deployments/<network>.json. Usage: `npm run deploy -- --network <name>`; settings from .env:
  *   TOKEN           fee token address; empty or "test" deploys the mintable test token (LocalMarket)
  *   TREASURY        receives platform shares (default: the admin parameter, else the deployer)
- *   KEEPER_ADDRESS  granted KEEPER_ROLE when set
+ *   KEEPER_ADDRESS  granted KEEPER_ROLE; on a local chain (31337) it defaults to the node's account #1
  *   DEPLOYMENT_OUT  the deployment file to write instead of deployments/<network>.json
  *   IGNITION_DEPLOYMENT_ID  Ignition's journal, ignition/deployments/<id> (default chain-<chainId>)
  * The last two let several local chains be deployed to side by side (the end-to-end tests do).
@@ -19,6 +19,7 @@ import { InferenceMarket__factory } from "../typechain-types";
 import { isoOf } from "../sdk/time";
 import { readDeployment, writeDeployment, deploymentPath, type Deployment } from "../sdk/deployment";
 import { decodeError } from "../sdk/errors";
+import { changeRole, roleHolders, roleId, ROLE_NAMES, type RoleHolders, type RoleName } from "../sdk/roles";
 
 type Env = Record<string, string | undefined>;
 type Parameters = Record<string, Record<string, unknown>>;
@@ -36,6 +37,10 @@ export interface DeployResult {
   granted: string[];
   /** Roles the deployer could not grant because another account is the admin. */
   missing: string[];
+  /** Who was meant to get KEEPER_ROLE, and why; none when KEEPER_ADDRESS is empty on a public chain. */
+  keeper?: { address: string; source: "KEEPER_ADDRESS" | "account #1" };
+  /** Every role's holders once the run is over. */
+  holders: RoleHolders;
 }
 
 export function parametersPath(network: string): string {
@@ -121,23 +126,21 @@ export async function deploy(hre: HardhatRuntimeEnvironment, env: Env = process.
   const treasury = await market.treasury();
   const granted: string[] = [];
   const missing: string[] = [];
-  const wanted: [string, string][] = [
+  const wanted: [RoleName, string][] = [
     ["CHALLENGE_MANAGER_ROLE", deployer.address],
     ["PAUSER_ROLE", deployer.address],
   ];
-  const keeper = envAddress(env, "KEEPER_ADDRESS");
-  if (keeper) wanted.push(["KEEPER_ROLE", keeper]);
-  const canGrant = await market.hasRole(await market.DEFAULT_ADMIN_ROLE(), deployer.address);
+  const keeper = await keeperOf(hre, chainId, env);
+  if (keeper) wanted.push(["KEEPER_ROLE", keeper.address]);
+  const canGrant = await market.hasRole(roleId("DEFAULT_ADMIN_ROLE"), deployer.address);
   for (const [name, account] of wanted) {
-    const role = await market.getFunction(name).staticCall();
-    if (await market.hasRole(role, account)) continue;
+    if (await market.hasRole(roleId(name), account)) continue;
     if (!canGrant) {
       missing.push(`${name} -> ${account}`);
       continue;
     }
     try {
-      await market.grantRole.staticCall(role, account);
-      await (await market.grantRole(role, account)).wait();
+      await changeRole(market, "grant", name, account);
     } catch (err) {
       throw new Error(`grantRole(${name}, ${account}): ${decodeError(err)}`);
     }
@@ -166,23 +169,63 @@ export async function deploy(hre: HardhatRuntimeEnvironment, env: Env = process.
     startBlock,
     deployedAt: isoOf(BigInt(block?.timestamp ?? 0)),
   };
-  return { deployment, path: writeDeployment(deployment, file), module, admin, treasury, granted, missing };
+  const holders = await roleHolders(market, { fromBlock: startBlock, toBlock: head });
+  const path = writeDeployment(deployment, file);
+  return { deployment, path, module, admin, treasury, granted, missing, keeper, holders };
+}
+
+/**
+ * KEEPER_ADDRESS, else on a local chain the node's account #1: the default mnemonic of `npx hardhat node`
+ * and anvil makes it the same well-known account everywhere, so the README can name its key.
+ */
+export async function keeperOf(
+  hre: HardhatRuntimeEnvironment,
+  chainId: number,
+  env: Env,
+): Promise<DeployResult["keeper"]> {
+  const set = envAddress(env, "KEEPER_ADDRESS");
+  if (set) return { address: set, source: "KEEPER_ADDRESS" };
+  if (chainId !== LOCAL_CHAIN_ID) return undefined;
+  const second = (await hre.ethers.getSigners())[1];
+  return second && { address: second.address, source: "account #1" };
+}
+
+/** What the deploy command prints. */
+export function report(r: DeployResult): string[] {
+  const d = r.deployment;
+  const roles = `npx hardhat --network ${d.network} roles`;
+  const lines = [
+    `network   ${d.network} (chain ${d.chainId})`,
+    `module    ${r.module}`,
+    `market    ${d.market}`,
+    `token     ${d.token}${r.module === "LocalMarket" ? " (test token, anyone may mint)" : ""}`,
+    `admin     ${r.admin}`,
+    `treasury  ${r.treasury}`,
+    `block     ${d.startBlock} at ${d.deployedAt}`,
+  ];
+  if (r.keeper?.source === "account #1") {
+    lines.push(`keeper    ${r.keeper.address}: the node's account #1, the local default (KEEPER_ADDRESS overrides)`);
+  } else if (r.keeper) {
+    lines.push(`keeper    ${r.keeper.address} (KEEPER_ADDRESS)`);
+  }
+  for (const g of r.granted) lines.push(`granted   ${g}`);
+  for (const m of r.missing) lines.push(`the admin must grant ${m}`);
+  if (r.missing.length > 0) lines.push(`          with: ${roles} --grant <ROLE> --to <address> --from <admin>`);
+  for (const name of ROLE_NAMES) lines.push(`role      ${name} -> ${r.holders[name].join(", ") || "nobody"}`);
+  lines.push(`wrote     ${r.path}`);
+  // Without a keeper no list is ever promoted, so no request can be made: say it last, where it is seen.
+  if (r.holders.KEEPER_ROLE.length === 0) {
+    lines.push(
+      `WARNING   nobody holds KEEPER_ROLE, so no list can be promoted: the admin grants it with ` +
+        `${roles} --grant KEEPER --to <keeper address>, or set KEEPER_ADDRESS and deploy again`,
+    );
+  }
+  return lines;
 }
 
 async function main() {
   const hre = (await import("hardhat")).default;
-  const r = await deploy(hre);
-  const d = r.deployment;
-  console.log(`network   ${d.network} (chain ${d.chainId})`);
-  console.log(`module    ${r.module}`);
-  console.log(`market    ${d.market}`);
-  console.log(`token     ${d.token}${r.module === "LocalMarket" ? " (test token, anyone may mint)" : ""}`);
-  console.log(`admin     ${r.admin}`);
-  console.log(`treasury  ${r.treasury}`);
-  console.log(`block     ${d.startBlock} at ${d.deployedAt}`);
-  for (const g of r.granted) console.log(`granted   ${g}`);
-  for (const m of r.missing) console.log(`the admin must grant ${m}`);
-  console.log(`wrote     ${r.path}`);
+  console.log(report(await deploy(hre)).join("\n"));
 }
 
 if (require.main === module) {

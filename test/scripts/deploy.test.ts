@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { rmSync } from "node:fs";
 import hre, { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { deploy } from "../../scripts/deploy";
+import { deploy, keeperOf, report } from "../../scripts/deploy";
 import { InferenceMarket__factory, TestToken__factory } from "../../typechain-types";
 import { DEFAULT_TIME, deploymentPath, isoOf, readDeployment } from "../../sdk";
 
@@ -17,9 +17,9 @@ describe("scripts/deploy", () => {
   after(() => rmSync(deploymentPath("hardhat"), { force: true }));
 
   async function localFixture() {
-    const [deployer, keeper] = await ethers.getSigners();
-    const result = await deploy(hre, { TOKEN: "", KEEPER_ADDRESS: keeper.address });
-    return { result, deployer, keeper };
+    const [deployer, accountOne] = await ethers.getSigners();
+    const result = await deploy(hre, { TOKEN: "", KEEPER_ADDRESS: "" });
+    return { result, deployer, accountOne };
   }
 
   it("deploys the test token and the market with the default settings when TOKEN is empty", async () => {
@@ -37,19 +37,65 @@ describe("scripts/deploy", () => {
     expect([result.admin, result.treasury]).to.deep.equal([deployer.address, deployer.address]);
   });
 
-  it("grants the deployer CHALLENGE_MANAGER_ROLE and PAUSER_ROLE, and KEEPER_ADDRESS the keeper role", async () => {
-    const { result, deployer, keeper } = await loadFixture(localFixture);
+  it("grants the deployer CHALLENGE_MANAGER_ROLE and PAUSER_ROLE, and the local chain's account #1 KEEPER_ROLE", async () => {
+    const { result, deployer, accountOne } = await loadFixture(localFixture);
     const market = InferenceMarket__factory.connect(result.deployment.market, ethers.provider);
     expect(await market.hasRole(ROLE.manager, deployer.address)).to.equal(true);
     expect(await market.hasRole(ROLE.pauser, deployer.address)).to.equal(true);
-    expect(await market.hasRole(ROLE.keeper, keeper.address)).to.equal(true);
+    expect(await market.hasRole(ROLE.keeper, accountOne.address)).to.equal(true);
     expect(await market.hasRole(ROLE.keeper, deployer.address)).to.equal(false);
+    expect(result.keeper).to.deep.equal({ address: accountOne.address, source: "account #1" });
     expect(result.granted).to.deep.equal([
       `CHALLENGE_MANAGER_ROLE -> ${deployer.address}`,
       `PAUSER_ROLE -> ${deployer.address}`,
-      `KEEPER_ROLE -> ${keeper.address}`,
+      `KEEPER_ROLE -> ${accountOne.address}`,
     ]);
     expect(result.missing).to.deep.equal([]);
+  });
+
+  it("prints every role's holders and names the default keeper", async () => {
+    const { result, deployer, accountOne } = await loadFixture(localFixture);
+    expect(result.holders).to.deep.equal({
+      DEFAULT_ADMIN_ROLE: [deployer.address],
+      CHALLENGE_MANAGER_ROLE: [deployer.address],
+      KEEPER_ROLE: [accountOne.address],
+      PAUSER_ROLE: [deployer.address],
+    });
+    const lines = report(result);
+    expect(lines).to.include.members([
+      `keeper    ${accountOne.address}: the node's account #1, the local default (KEEPER_ADDRESS overrides)`,
+      `granted   KEEPER_ROLE -> ${accountOne.address}`,
+      `role      DEFAULT_ADMIN_ROLE -> ${deployer.address}`,
+      `role      CHALLENGE_MANAGER_ROLE -> ${deployer.address}`,
+      `role      KEEPER_ROLE -> ${accountOne.address}`,
+      `role      PAUSER_ROLE -> ${deployer.address}`,
+    ]);
+    expect(lines.join("\n")).to.not.include("WARNING");
+  });
+
+  it("has no default keeper off a local chain", async () => {
+    expect(await keeperOf(hre, 11_155_111, {})).to.equal(undefined);
+    const [, accountOne] = await ethers.getSigners();
+    expect(await keeperOf(hre, 31337, {})).to.deep.equal({ address: accountOne.address, source: "account #1" });
+  });
+
+  it("warns, with the command to run, when nobody holds KEEPER_ROLE", async () => {
+    const { result } = await loadFixture(localFixture);
+    const lines = report({ ...result, keeper: undefined, holders: { ...result.holders, KEEPER_ROLE: [] } });
+    expect(lines).to.include("role      KEEPER_ROLE -> nobody");
+    expect(lines.at(-1)).to.equal(
+      "WARNING   nobody holds KEEPER_ROLE, so no list can be promoted: the admin grants it with " +
+        "npx hardhat --network hardhat roles --grant KEEPER --to <keeper address>, or set KEEPER_ADDRESS and deploy again",
+    );
+  });
+
+  it("tells how to grant the roles the deployer could not", async () => {
+    const { result, deployer } = await loadFixture(localFixture);
+    const lines = report({ ...result, granted: [], missing: [`PAUSER_ROLE -> ${deployer.address}`] });
+    const at = lines.indexOf(`the admin must grant PAUSER_ROLE -> ${deployer.address}`);
+    expect(lines[at + 1]).to.equal(
+      "          with: npx hardhat --network hardhat roles --grant <ROLE> --to <address> --from <admin>",
+    );
   });
 
   it("writes deployments/hardhat.json with the chain, the addresses and the market's first block", async () => {
@@ -61,6 +107,21 @@ describe("scripts/deploy", () => {
     expect(await ethers.provider.getCode(d.market, d.startBlock)).to.not.equal("0x");
     expect(await ethers.provider.getCode(d.market, d.startBlock - 1)).to.equal("0x");
     expect(d.deployedAt).to.equal(isoOf(BigInt((await ethers.provider.getBlock(d.startBlock))!.timestamp)));
+  });
+
+  async function keeperFixture() {
+    const signers = await ethers.getSigners();
+    const result = await deploy(hre, { TOKEN: "", KEEPER_ADDRESS: signers[5].address });
+    return { result, accountOne: signers[1], keeper: signers[5] };
+  }
+
+  it("grants KEEPER_ROLE to KEEPER_ADDRESS instead when it is set", async () => {
+    const { result, accountOne, keeper } = await loadFixture(keeperFixture);
+    const market = InferenceMarket__factory.connect(result.deployment.market, ethers.provider);
+    expect(await market.hasRole(ROLE.keeper, keeper.address)).to.equal(true);
+    expect(await market.hasRole(ROLE.keeper, accountOne.address)).to.equal(false);
+    expect(result.holders.KEEPER_ROLE).to.deep.equal([keeper.address]);
+    expect(report(result)).to.include(`keeper    ${keeper.address} (KEEPER_ADDRESS)`);
   });
 
   async function tokenFixture() {
