@@ -310,14 +310,14 @@ export class Node {
   ) {}
 
   /** Starts the node and resolves once it answers JSON-RPC; a port taken meanwhile is retried with another. */
-  static async start(timeoutMs = 90_000): Promise<Node> {
+  static async start(timeoutMs = 90_000, env: Env = {}): Promise<Node> {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       const proc = new Proc(
         "hardhat node",
         process.execPath,
         [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(port)],
-        childEnv(),
+        childEnv(env),
         200,
       );
       const url = `http://127.0.0.1:${port}`;
