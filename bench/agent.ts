@@ -130,7 +130,8 @@ async function main(): Promise<number> {
         ],
         ...["--modelers", c.modelers.map((x) => `${m.challengeId}:${x.address}`).join(",")],
       ],
-      { RPC_URL: node.url, HOST_KEY: c.host.privateKey },
+      // Debug logs: the pass lines time the agent's passes.
+      { RPC_URL: node.url, HOST_KEY: c.host.privateKey, LOG_LEVEL: "debug" },
     );
     await host.waitForLog((l) => l.action === "tick" && l.status === "done", "the agent's first pass", 90_000);
 

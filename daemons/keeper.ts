@@ -8,7 +8,8 @@ import { checkDeployment, connect } from "./common/connect";
 import { createLogger } from "./common/logger";
 import { runDaemon } from "./common/run";
 import { KEEPER_USAGE, keeperConfig } from "./keeper/config";
-import { Keeper, waitMs } from "./keeper/keeper";
+import { keeperDaemon } from "./keeper/daemon";
+import { Keeper } from "./keeper/keeper";
 
 async function main(): Promise<number> {
   let config;
@@ -34,32 +35,14 @@ async function main(): Promise<number> {
     lookbackBlocks: config.lookbackBlocks,
     logRange: config.logRange,
   });
-  const code = await runDaemon({
-    log,
-    once: config.once,
-    pollMs: config.pollMs,
-    init: async () => {
-      await checkDeployment(provider, config.deployment);
-      const role = await keeper.market.contract.KEEPER_ROLE();
-      if (!(await keeper.market.contract.hasRole(role, signer.address))) {
-        log.warn(
-          { action: "start", status: "warning", keeper: signer.address },
-          "this key lacks KEEPER_ROLE: promotions will be rejected",
-        );
-      }
-    },
-    tick: (signal) => keeper.tick(signal),
-    waitMs,
-    summary: (r) => ({
-      epoch: r.epoch,
-      now: r.now,
-      promoted: r.promoted,
-      evicted: r.evicted.length,
-      finalized: r.finalized,
-      refunded: r.refunded,
-      nextAt: r.nextAt,
+  const code = await runDaemon(
+    keeperDaemon(keeper, {
+      log,
+      once: config.once,
+      pollMs: config.pollMs,
+      checkDeployment: () => checkDeployment(provider, config.deployment),
     }),
-  });
+  );
   provider.destroy();
   return code;
 }

@@ -1,4 +1,27 @@
-import { action, marketTask, parseId, UsageError, type CommonArgs } from "./lib/cli";
+import type { Dropped, Ranked } from "../daemons/keeper/leaderboard";
+import { action, marketTask, parseId, table, UsageError, type CommonArgs } from "./lib/cli";
+
+/** What the ranking left out, so that a typo or a repeat in a leaderboard does not pass unseen. */
+function leftOut(dropped: Dropped[], below: Ranked[]): string[] {
+  const lines: string[] = [];
+  if (dropped.length > 0)
+    lines.push(
+      `${dropped.length} dropped (not ranked):`,
+      ...table(
+        ["entry", "reason"],
+        dropped.map((d) => [String(d.index), d.reason]),
+      ),
+    );
+  if (below.length > 0)
+    lines.push(
+      `${below.length} ranked below the Top-10 cut (not promoted):`,
+      ...table(
+        ["rank", "modeler", "score"],
+        below.map((e) => [String(e.rank), e.modeler, String(e.score)]),
+      ),
+    );
+  return lines;
+}
 
 marketTask("promote", "Promotes a challenge's Top-10 from a leaderboard (needs KEEPER_ROLE, inside the window)")
   .addParam("leaderboard", "leaderboard file or http(s) URL: { challengeId, entries: [{ modeler, score }] }")
@@ -7,25 +30,40 @@ marketTask("promote", "Promotes a challenge's Top-10 from a leaderboard (needs K
     action(async (ctx, args: CommonArgs & { leaderboard: string; challenge?: string }) => {
       // The keeper daemon's reader: the CLI promotes exactly the list and hash the daemon would.
       const { readLeaderboard } = await import("../daemons/keeper/source");
-      const { leaderboardHash, topModelers } = await import("../daemons/keeper/leaderboard");
+      const { belowCut, leaderboardHash, topModelers } = await import("../daemons/keeper/leaderboard");
       const board = await readLeaderboard(args.leaderboard);
       const challengeId = args.challenge === undefined ? board.challengeId : parseId(args.challenge, "--challenge");
       if (challengeId !== board.challengeId) {
         throw new UsageError(`--challenge ${challengeId} but the leaderboard is for challenge ${board.challengeId}`);
       }
+      const { dropped } = board;
       const modelers = topModelers(board);
-      if (modelers.length === 0) throw new UsageError(`leaderboard ${args.leaderboard} has no valid entry`);
+      if (modelers.length === 0) {
+        const why = dropped.map((d) => `entry ${d.index}: ${d.reason}`).join("; ");
+        throw new UsageError(`leaderboard ${args.leaderboard} has no valid entry${why ? ` (${why})` : ""}`);
+      }
+      const below = belowCut(board);
       const hash = leaderboardHash(board);
       const { listId, txHash } = await ctx.market.promote(challengeId, modelers, hash);
       const c = await ctx.market.timeConfig();
       const activation = ctx.sdk.activationEpoch(c, ctx.sdk.epochOf(c, await ctx.market.now()));
       const serves = ctx.sdk.isoOf(ctx.sdk.startOf(c, activation));
       return {
-        data: { challengeId, listId, modelers, leaderboardHash: hash, activationEpoch: activation, txHash },
+        data: {
+          challengeId,
+          listId,
+          modelers,
+          leaderboardHash: hash,
+          activationEpoch: activation,
+          txHash,
+          dropped,
+          belowCut: below,
+        },
         lines: [
           `challenge ${challengeId}: list ${listId} promoted, serving from epoch ${activation} (${serves}) (tx ${txHash})`,
           ...modelers.map((m, i) => `  ${i}  ${m}`),
           `leaderboard hash ${hash}`,
+          ...leftOut(dropped, below),
         ],
       };
     }),

@@ -18,6 +18,8 @@ export interface DaemonSpec<R> {
   waitMs?: (report: R) => number;
   /** The fields of a pass's report worth a log line. */
   summary: (report: R) => Record<string, unknown>;
+  /** With `--once`, the exit code after a pass that completed (default 0). */
+  exitCode?: (report: R) => number;
   /** Where SIGINT and SIGTERM come from: the process, or a stand-in in tests. */
   signals?: EventEmitter;
 }
@@ -26,8 +28,8 @@ export interface DaemonSpec<R> {
 const INIT_RETRY: RetryOptions = { retries: Infinity, baseMs: 1_000, maxMs: 30_000 };
 
 /**
- * Runs a daemon to its end and returns its exit code: 0 after `--once` or a signal, 1 when start-up fails
- * for good or the single pass of `--once` fails.
+ * Runs a daemon to its end and returns its exit code: 0 after `--once` (or what `exitCode` says) or a signal,
+ * 1 when start-up fails for good or the single pass of `--once` fails.
  */
 export async function runDaemon<R>(spec: DaemonSpec<R>): Promise<number> {
   const { log } = spec;
@@ -67,16 +69,17 @@ export async function runDaemon<R>(spec: DaemonSpec<R>): Promise<number> {
   }
   log.info({ action: "start", status: "ready", once: spec.once, pollMs: spec.pollMs }, "started");
 
-  const tick = async (signal: AbortSignal) => {
+  // A line per pass would flood a long-running daemon's log: it is debug there, and the one pass of --once its summary.
+  const pass = async (signal: AbortSignal) => {
     const report = await spec.tick(signal);
-    log.info({ action: "tick", status: "done", ...spec.summary(report) }, "pass done");
-    return spec.waitMs?.(report);
+    log[spec.once ? "info" : "debug"]({ action: "tick", status: "done", ...spec.summary(report) }, "pass done");
+    return report;
   };
 
   if (spec.once) {
     try {
-      await tick(controller.signal);
-      return 0;
+      const report = await pass(controller.signal);
+      return spec.exitCode?.(report) ?? 0;
     } catch (err) {
       if (isAbort(err)) return 0;
       log.error({ action: "tick", status: "failed", error: decodeError(err) }, "pass failed");
@@ -86,6 +89,10 @@ export async function runDaemon<R>(spec: DaemonSpec<R>): Promise<number> {
     }
   }
 
+  const tick = async (signal: AbortSignal) => {
+    const report = await pass(signal);
+    return spec.waitMs?.(report);
+  };
   stopLoop = start({ tick, pollMs: spec.pollMs, log });
   await whenStopped;
   removeSignals();

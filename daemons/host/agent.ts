@@ -5,9 +5,11 @@ import { rpcRetry } from "../common/act";
 import { ConfigError } from "../common/config";
 import type { Logger } from "../common/logger";
 import { DEFAULT_RETRY, type RetryOptions } from "../common/retry";
-import { sleep } from "../common/sleep";
+import { isAbort, sleep } from "../common/sleep";
 import { answerFor, errorOutcome, readOnly, type Model, type ModelContext, type Outcome } from "./model";
+import { checkNamed } from "./naming";
 import { Sender, keyOf, type HostReport, type Ready } from "./send";
+import { Summary } from "./summary";
 
 export type { HostReport } from "./send";
 
@@ -56,6 +58,10 @@ export interface HostAgentOptions {
   waitMined?: boolean;
   /** The agent's clock, for the models' `ctx.sleep` and the time budgets: real time by default, chain time in the demo. */
   sleep?: Clock;
+  /** Real milliseconds between two summaries at info (default a minute). */
+  summaryMs?: number;
+  /** Real milliseconds between two checks that a served modeler names this host (default an hour). */
+  namedCheckMs?: number;
 }
 
 export const MAX_BATCH = 50;
@@ -112,6 +118,9 @@ export class HostAgent {
   /** The next block to scan for HostChanged and ModelerRegistered events naming this host. */
   private eventsBlock?: number;
   private host?: string;
+  private readonly summary: Summary;
+  /** When (real time) the agent last checked that a served modeler names it. */
+  private namedCheckedAt?: number;
 
   constructor(private readonly options: HostAgentOptions) {
     this.modelers = checkServed(options.modelers);
@@ -132,11 +141,31 @@ export class HostAgent {
     this.windowBlock = options.fromBlock ?? 0;
     this.waitMined = options.waitMined ?? true;
     this.sender = new Sender(this.market, this.log, this.retry);
+    this.summary = new Summary(this.log, options.summaryMs ?? 60_000);
   }
 
+  /** One pass; the summary of the passes is logged when due. */
   async tick(signal?: AbortSignal): Promise<HostReport> {
+    try {
+      const report = await this.pass(signal);
+      this.summary.passed(report, this.sender.mined());
+      return report;
+    } catch (err) {
+      if (!isAbort(err)) this.summary.failed();
+      throw err;
+    } finally {
+      this.summary.logIfDue();
+    }
+  }
+
+  private async pass(signal?: AbortSignal): Promise<HostReport> {
     const rpc = rpcRetry(this.log, this.retry, signal);
     this.host ??= await this.options.signer.getAddress();
+    const checkMs = this.options.namedCheckMs ?? 3_600_000;
+    if (this.namedCheckedAt === undefined || Date.now() - this.namedCheckedAt >= checkMs) {
+      await rpc("modelerInfo", () => checkNamed(this.market, this.host!, this.modelers, this.log));
+      this.namedCheckedAt = Date.now();
+    }
     const { sla } = await rpc("settings", () => this.market.timeConfig());
     const head = await rpc("blockNumber", () => this.market.provider.getBlockNumber());
     const now = await rpc("now", () => this.market.now());
@@ -151,10 +180,7 @@ export class HostAgent {
     const open = await rpc("openRequests", () => this.openRequests(this.windowBlock, head));
     const due: OpenRequest[] = [];
     for (const r of open) {
-      if (!this.sender.pending(r)) continue;
-      if (r.deadline < now + this.marginS)
-        this.sender.skip(r, report, `only ${r.deadline - now} s left, margin ${this.marginS} s`);
-      else due.push(r);
+      if (this.sender.pending(r) && !this.tooClose(r, now, report)) due.push(r);
     }
     // Chunk after chunk, most urgent first; each answer is sent by the end of its budget, and the pass does
     // not wait for the transactions to be mined: answers in flight stay out of the next passes until their receipt.
@@ -230,6 +256,14 @@ export class HostAgent {
       .sort((a, b) => (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : a.index - b.index));
   }
 
+  /** Skips `r`, logged once, when it has less than the margin left at `now`: too close to risk an answer. */
+  private tooClose(r: OpenRequest, now: bigint, report: HostReport): boolean {
+    if (r.deadline >= now + this.marginS) return false;
+    this.sender.skip(r, report, `only ${r.deadline - now} s left, margin ${this.marginS} s`);
+    this.summary.tooClose(keyOf(r));
+    return true;
+  }
+
   private ignore(challengeId: bigint, modeler: string) {
     const key = servedKey(challengeId, modeler);
     if (this.ignored.has(key)) return;
@@ -249,11 +283,7 @@ export class HostAgent {
   private async answerChunk(due: OpenRequest[], report: HostReport, signal?: AbortSignal): Promise<void> {
     const now = await rpcRetry(this.log, this.retry, signal)("now", () => this.market.now());
     // The chunks before this one took time: what now has less than the margin left is skipped.
-    const chunk = due.filter((r) => {
-      if (r.deadline >= now + this.marginS) return true;
-      this.sender.skip(r, report, `only ${r.deadline - now} s left, margin ${this.marginS} s`);
-      return false;
-    });
+    const chunk = due.filter((r) => !this.tooClose(r, now, report));
     if (chunk.length === 0) return;
     const provider = readOnly(this.market.provider);
     // Ends every timer and model wait of the chunk: once it is done, or when the daemon stops.

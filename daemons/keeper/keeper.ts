@@ -91,6 +91,64 @@ export class Keeper {
     return report;
   }
 
+  /** Warns when the signer lacks KEEPER_ROLE: it could still refund, evict and finalize, but never promote. */
+  async checkRole(): Promise<void> {
+    const keeper = await this.options.signer.getAddress();
+    const c = this.market.contract;
+    if (!(await c.hasRole(await c.KEEPER_ROLE(), keeper)))
+      this.log.warn(
+        { action: "start", status: "warning", keeper },
+        "this key lacks KEEPER_ROLE: promotions will be rejected",
+      );
+  }
+
+  /**
+   * Reads and checks every leaderboard at start, so that a broken one shows at once and not days later in the
+   * window: each that cannot be read, is not a leaderboard, has no valid entry or names a challenge that does
+   * not exist is logged as an error, and returned. Dropped entries are logged as warnings.
+   */
+  async checkLeaderboards(): Promise<Source[]> {
+    // The only RPC read comes first: a start-up retried after an RPC error does not log every leaderboard twice.
+    const count = await rpcRetry(this.log, this.retry)("challengeCount", () => this.market.contract.challengeCount());
+    const unusable: Source[] = [];
+    for (const source of this.options.leaderboards) {
+      let board: Leaderboard | undefined;
+      let error: string | undefined;
+      try {
+        board = await this.load(source);
+        this.logDropped(board, source);
+        if (board.challengeId > count)
+          error = `challenge ${board.challengeId} does not exist (the market has ${count})`;
+        else if (board.ranking.length === 0) error = "no valid entry";
+      } catch (err) {
+        error = decodeError(err);
+      }
+      const fields = { action: "leaderboard", source, challengeId: board?.challengeId };
+      if (error === undefined) {
+        const { ranking, dropped } = board!;
+        this.log.info(
+          { ...fields, status: "ready", ranked: ranking.length, dropped: dropped.length },
+          "leaderboard read: its top is promoted in the window",
+        );
+        continue;
+      }
+      unusable.push(source);
+      this.log.error(
+        { ...fields, status: "failed", error },
+        "leaderboard unusable: the keeper goes on, and reads it again in each pass of the window",
+      );
+    }
+    return unusable;
+  }
+
+  private logDropped(board: Leaderboard, source: Source) {
+    for (const d of board.dropped)
+      this.log.warn(
+        { action: "leaderboard", status: "dropped", challengeId: board.challengeId, source, ...d },
+        "leaderboard entry dropped",
+      );
+  }
+
   /** The chain time of the next scheduled work: a window opening, a deadline running out, an epoch becoming final. */
   private nextAt(time: TimeConfig, now: bigint, epoch: bigint): bigint {
     // Inside the window a promotion still to do is retried at the loop's poll interval.
@@ -132,11 +190,7 @@ export class Keeper {
     }
     const { challengeId } = board;
     const fields = { action: "promote", challengeId, epoch, source };
-    for (const d of board.dropped)
-      this.log.warn(
-        { action: "leaderboard", status: "dropped", challengeId, source, ...d },
-        "leaderboard entry dropped",
-      );
+    this.logDropped(board, source);
 
     const rpc = rpcRetry(this.log, this.retry, signal);
     const challenge = await rpc("challenge", () => this.market.contract.challenge(challengeId));

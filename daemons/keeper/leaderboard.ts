@@ -134,3 +134,11 @@ export function leaderboardHash(board: Leaderboard): string {
 export function topModelers(board: Leaderboard, size = MAX_LIST_SIZE): string[] {
   return board.ranking.slice(0, size).map((e) => e.modeler);
 }
+
+/** An entry with its rank in the ranking, 1 for the best. */
+export type Ranked = Entry & { rank: number };
+
+/** The valid entries ranked below the cut, which are not promoted. */
+export function belowCut(board: Leaderboard, size = MAX_LIST_SIZE): Ranked[] {
+  return board.ranking.slice(size).map((e, i) => ({ rank: size + i + 1, ...e }));
+}

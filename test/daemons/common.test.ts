@@ -199,14 +199,51 @@ describe("daemons/common", () => {
   });
 
   describe("runDaemon", () => {
-    it("--once: one pass, a summary line, exit 0; a failed pass exits 1", async () => {
+    it("--once: one pass, a summary line at info, exit 0; a failed pass exits 1", async () => {
       const { log, of } = captureLog();
       let passes = 0;
       const spec = { log, once: true, pollMs: 10, init: async () => {}, summary: (n: number) => ({ passes: n }) };
       expect(await runDaemon({ ...spec, tick: async () => ++passes })).to.equal(0);
-      expect(of("tick", "done").map((l) => l.passes)).to.deep.equal([1]);
+      expect(of("tick", "done").map((l) => [l.passes, l.level])).to.deep.equal([[1, 30]]);
       expect(await runDaemon({ ...spec, tick: () => Promise.reject(new Error("boom")) })).to.equal(1);
       expect(of("tick", "failed").map((l) => l.error)).to.deep.equal(["boom"]);
+    });
+
+    it("--once: exits with what exitCode makes of the pass's report", async () => {
+      const { log } = captureLog();
+      const spec = { log, once: true, pollMs: 10, init: async () => {}, summary: () => ({}) };
+      expect(await runDaemon({ ...spec, tick: async () => 1, exitCode: (n: number) => n + 2 })).to.equal(3);
+    });
+
+    it("long-running: logs each pass at debug only, so that info stays quiet", async () => {
+      const { log, of } = captureLog();
+      const signals = new EventEmitter();
+      const twoPasses = deferred();
+      let passes = 0;
+      const tick = async () => {
+        if (++passes === 2) twoPasses.resolve();
+        return passes;
+      };
+      const run = runDaemon({
+        log,
+        once: false,
+        pollMs: 10,
+        init: async () => {},
+        tick,
+        summary: (n: number) => ({ passes: n }),
+        signals,
+      });
+      await twoPasses.promise;
+      signals.emit("SIGTERM", "SIGTERM");
+      expect(await run).to.equal(0);
+      expect(
+        of("tick", "done")
+          .slice(0, 2)
+          .map((l) => [l.passes, l.level]),
+      ).to.deep.equal([
+        [1, 20],
+        [2, 20],
+      ]);
     });
 
     it("a start-up check that fails for good exits 1 without a pass", async () => {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { toBeHex } from "ethers";
+import { JsonRpcProvider, Network, Wallet, toBeHex } from "ethers";
 import { activeFixture, requestOf, DATES, FEE } from "../fixtures";
 import { HostAgent, type HostAgentOptions, type ServedModeler } from "../../daemons/host/agent";
 import { hostConfig } from "../../daemons/host/config";
@@ -410,6 +410,116 @@ describe("daemons/host", () => {
           message,
         );
       }
+    });
+  });
+
+  describe("a host no modeler names", () => {
+    it("warns at start, naming the host, each served modeler's host and the fix; not again within the hour", async () => {
+      const { modelers, hosts, served, agentWith } = await loadFixture(hostFixture);
+      // listed[2] names hosts[2]; modelers[6] never registered.
+      const unregistered = { challengeId: 1n, modeler: modelers[6].address };
+      const { agent, of } = agentWith({ modelers: [served(2), unregistered] });
+      await agent.tick();
+      await agent.tick();
+      const warned = of("modeler", "unnamed");
+      expect(warned.map((l) => [l.level, l.host, l.modelers])).to.deep.equal([
+        [
+          40,
+          hosts[0].address,
+          [`1:${modelers[2].address} names ${hosts[2].address}`, `1:${modelers[6].address} is not registered`],
+        ],
+      ]);
+      expect(warned[0].msg).to.equal(
+        `no modeler in --modelers names this host ${hosts[0].address}: it answers nothing. Each modeler signs ` +
+          `\`npx hardhat register --challenge <id> --host ${hosts[0].address}\`, or \`npx hardhat host:set ` +
+          `--challenge <id> --host ${hosts[0].address}\` once registered; or --modelers lists the wrong modelers`,
+      );
+    });
+
+    it("repeats the warning at every check while no served modeler names it, and stops once one does", async () => {
+      const { market, modelers, hosts, served, agentWith } = await loadFixture(hostFixture);
+      const { agent, of } = agentWith({ modelers: [served(2)], namedCheckMs: 0 });
+      await agent.tick();
+      await agent.tick();
+      expect(of("modeler", "unnamed").length).to.equal(2);
+      await market.connect(modelers[2]).setHost(1, hosts[0].address);
+      await agent.tick();
+      expect(of("modeler", "unnamed").length).to.equal(2);
+    });
+
+    it("says nothing when a served modeler names it", async () => {
+      const { agentWith } = await loadFixture(hostFixture);
+      const { agent, of } = agentWith({ namedCheckMs: 0 });
+      await agent.tick();
+      expect(of("modeler", "unnamed")).to.deep.equal([]);
+    });
+  });
+
+  describe("summary", () => {
+    const counts = (l: Record<string, unknown>) => [l.passes, l.failedPasses, l.answered, l.errors, l.skipped, l.late];
+
+    it("logs at info, when due, what the passes since the last summary did", async () => {
+      const { served, agentWith, ask } = await loadFixture(hostFixture);
+      const { agent, of } = agentWith({ summaryMs: 0, modelers: [served(0)] });
+      await ask(0);
+      await ask(1, REJECTED);
+      await agent.tick();
+      const [summary] = of("summary");
+      expect([summary.level, ...counts(summary)]).to.deep.equal([30, 1, 0, 2, 1, 0, 0]);
+      expect(summary.msg).to.equal(
+        "since the last summary: answered 2, error outputs 1, skipped near the deadline 0, late 0, failed passes 0 of 1",
+      );
+    });
+
+    it("logs nothing before the interval, then counts every pass but a request skipped pass after pass once", async () => {
+      const { agentWith, ask } = await loadFixture(hostFixture);
+      const r = await ask();
+      await time.increaseTo(r.deadline - 5n);
+      const { agent, of } = agentWith({ summaryMs: 300 });
+      await agent.tick();
+      await agent.tick();
+      expect(of("summary")).to.deep.equal([]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await agent.tick();
+      expect(of("summary").map(counts)).to.deep.equal([[3, 0, 0, 0, 2, 0]]);
+    });
+
+    it("counts an answer given up when the deadline passed while the model ran as late", async () => {
+      const { served, agentWith, ask } = await loadFixture(hostFixture);
+      const r = await ask();
+      const model = runningFirst(() => time.increaseTo(r.deadline + 1n));
+      const { agent, of } = agentWith({ summaryMs: 0, model, modelers: [served(0)] });
+      expect((await agent.tick()).answered).to.deep.equal([]);
+      expect(of("summary").map(counts)).to.deep.equal([[1, 0, 0, 0, 0, 1]]);
+    });
+
+    it("counts the answers mined after their pass returned, in a later summary", async () => {
+      const { agentWith, ask } = await loadFixture(hostFixture);
+      await ask();
+      const { agent, of } = agentWith({ summaryMs: 0, waitMined: false });
+      await agent.tick();
+      await agent.tick();
+      expect(of("answer", "sent").length).to.equal(2);
+      expect(of("summary").reduce((sum, l) => sum + Number(l.answered), 0)).to.equal(2);
+    });
+
+    it("counts a failed pass", async () => {
+      const { marketAddress } = await loadFixture(hostFixture);
+      const net = Network.from(31337);
+      const down = new JsonRpcProvider("http://127.0.0.1:9", net, { staticNetwork: net });
+      const { log, of } = captureLog("host");
+      const agent = new HostAgent({
+        signer: Wallet.createRandom(down),
+        market: marketAddress,
+        model: creditScore,
+        log,
+        retry: FAST_RETRY,
+        modelers: [{ challengeId: 1n, modeler: marketAddress }],
+        summaryMs: 0,
+      });
+      await expect(agent.tick()).to.be.rejectedWith("ECONNREFUSED");
+      expect(of("summary").map(counts)).to.deep.equal([[1, 1, 0, 0, 0, 0]]);
+      down.destroy();
     });
   });
 

@@ -1,9 +1,12 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
+import { EventEmitter } from "node:events";
 import { rmSync } from "node:fs";
 import { JsonRpcProvider, Network, Wallet } from "ethers";
 import { activeFixture, requestOf, DATES, E1, FEE, TIME } from "../fixtures";
+import { runDaemon } from "../../daemons/common/run";
+import { keeperDaemon } from "../../daemons/keeper/daemon";
 import { Keeper, waitMs, type KeeperOptions } from "../../daemons/keeper/keeper";
 import { leaderboardHash, parseLeaderboard } from "../../daemons/keeper/leaderboard";
 import { readLeaderboard } from "../../daemons/keeper/source";
@@ -162,6 +165,87 @@ describe("daemons/keeper", () => {
       expect((await keeper.tick()).promoted).to.deep.equal([]);
       expect(of("promote", "skipped")[0].reason).to.equal("no valid entry");
       expect((await market.challenge(1)).listCount).to.equal(1n);
+    });
+  });
+
+  describe("start-up checks", () => {
+    /** The fixture's leaderboard, and one of each kind the keeper cannot use. */
+    async function sourcesFixture() {
+      const f = await loadFixture(keeperFixture);
+      const missing = `${f.dir}/missing.json`;
+      const notJson = writeJson(f.dir, "not-json.json", "{oops");
+      const empty = writeJson(f.dir, "empty.json", { challengeId: "1", entries: [{ modeler: "0x12", score: 1 }] });
+      const unknown = writeJson(f.dir, "unknown.json", {
+        challengeId: "9",
+        entries: [{ modeler: f.top10[0], score: 1 }],
+      });
+      return { ...f, missing, notJson, empty, unknown };
+    }
+
+    /** Resolves once `ready()` is true, looking every 10 ms. */
+    async function until(ready: () => boolean) {
+      while (!ready()) await new Promise((r) => setTimeout(r, 10));
+    }
+
+    it("reads every leaderboard at start, outside the window, and logs each it cannot use as an error", async () => {
+      const { path, missing, notJson, empty, unknown, keeperWith } = await loadFixture(sourcesFixture);
+      const { keeper, of } = keeperWith({ leaderboards: [path, missing, notJson, empty, unknown] });
+      await time.increaseTo(DATES.e1Start + 1n);
+      expect(await keeper.checkLeaderboards()).to.deep.equal([missing, notJson, empty, unknown]);
+      const failed = of("leaderboard", "failed");
+      expect(failed.map((l) => [l.source, l.challengeId, l.level])).to.deep.equal([
+        [missing, undefined, 50],
+        [notJson, undefined, 50],
+        [empty, "1", 50],
+        [unknown, "9", 50],
+      ]);
+      expect(String(failed[0].error)).to.match(/ENOENT/);
+      expect(String(failed[1].error)).to.include(`leaderboard ${notJson}: not JSON`);
+      expect(failed.slice(2).map((l) => l.error)).to.deep.equal([
+        "no valid entry",
+        "challenge 9 does not exist (the market has 1)",
+      ]);
+      expect(of("leaderboard", "ready").map((l) => [l.source, l.challengeId, l.ranked, l.dropped])).to.deep.equal([
+        [path, "1", 12, 2],
+      ]);
+      expect(of("leaderboard", "dropped").map((l) => [l.source, l.index])).to.deep.equal([
+        [path, 12],
+        [path, 13],
+        [empty, 0],
+      ]);
+    });
+
+    it("--once: does the pass, then exits 1 when a leaderboard cannot be used, 0 when all can", async () => {
+      const { path, notJson, keeperWith } = await loadFixture(sourcesFixture);
+      const daemon = (leaderboards: string[]) => {
+        const { keeper, log, of, lines } = keeperWith({ leaderboards });
+        const spec = keeperDaemon(keeper, { log, once: true, pollMs: 10, checkDeployment: async () => {} });
+        return { spec, of, lines };
+      };
+      const bad = daemon([path, notJson]);
+      expect(await runDaemon(bad.spec)).to.equal(1);
+      const order = bad.lines.map((l) => `${l.action}/${l.status}`);
+      expect(order.indexOf("leaderboard/failed")).to.be.below(order.indexOf("start/ready"));
+      expect(bad.of("tick", "done").length).to.equal(1);
+
+      const good = daemon([path]);
+      expect(await runDaemon(good.spec)).to.equal(0);
+      expect(good.of("leaderboard", "failed")).to.deep.equal([]);
+    });
+
+    it("long-running: warns at start and keeps running; a key without KEEPER_ROLE is warned about too", async () => {
+      const { stranger, missing, keeperWith } = await loadFixture(sourcesFixture);
+      const { keeper, log, of } = keeperWith({ signer: stranger, leaderboards: [missing] });
+      const signals = new EventEmitter();
+      const spec = keeperDaemon(keeper, { log, once: false, pollMs: 50, checkDeployment: async () => {}, signals });
+      const run = runDaemon(spec);
+      await until(() => of("tick", "done").length >= 2);
+      signals.emit("SIGTERM", "SIGTERM");
+      expect(await run).to.equal(0);
+      expect(of("leaderboard", "failed").map((l) => l.source)).to.deep.equal([missing]);
+      expect(of("start", "warning").map((l) => [l.keeper, l.msg])).to.deep.equal([
+        [stranger.address, "this key lacks KEEPER_ROLE: promotions will be rejected"],
+      ]);
     });
   });
 

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { keccak256, toUtf8Bytes } from "ethers";
 import {
   LeaderboardError,
+  belowCut,
   canonicalJson,
   leaderboardHash,
   parseLeaderboard,
@@ -132,6 +133,18 @@ describe("leaderboard", () => {
         a(2),
         a(1),
       ]);
+    });
+  });
+
+  describe("belowCut", () => {
+    it("gives the valid entries past the ten best, with their ranks; none for a short leaderboard", () => {
+      const entries = Array.from({ length: 12 }, (_, i) => ({ modeler: a(i + 1), score: i / 10 }));
+      const board = parseLeaderboard({ challengeId: "1", entries }, "test");
+      expect(belowCut(board)).to.deep.equal([
+        { rank: 11, modeler: a(2), score: 0.1 },
+        { rank: 12, modeler: a(1), score: 0 },
+      ]);
+      expect(belowCut(parseLeaderboard({ challengeId: "1", entries: entries.slice(0, 10) }, "test"))).to.deep.equal([]);
     });
   });
 

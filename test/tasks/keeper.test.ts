@@ -50,7 +50,64 @@ describe("tasks: keeper", () => {
         `  0  ${modelers[7].address}`,
         `  1  ${modelers[6].address}`,
         `leaderboard hash ${event.args.leaderboardHash}`,
+        "1 dropped (not ranked):",
+        "  entry  reason",
+        "  2      modeler nobody is not an address",
       ]);
+    });
+
+    it("lists every dropped entry with its reason and the entries below the Top-10 cut, in text and JSON", async () => {
+      const { market, modelers } = await loadFixture(activeFixture);
+      const m = modelers.map((s) => s.address);
+      // Twelve modelers scored 0.12 down to 0.01, then a repeat and an entry without a score.
+      const entries = [
+        ...m.map((modeler, i) => ({ modeler, score: (12 - i) / 100 })),
+        { modeler: m[0], score: 0.001 },
+        { modeler: m[1] },
+      ];
+      const file = boardFile({ challengeId: "1", entries });
+      const dropped = [
+        { index: 12, reason: `repeats modeler ${m[0]}` },
+        { index: 13, reason: "score undefined is not a finite number" },
+      ];
+      const belowCut = [
+        { rank: 11, modeler: m[10], score: 0.02 },
+        { rank: 12, modeler: m[11], score: 0.01 },
+      ];
+      await time.increaseTo(DATES.e1Window);
+      const { result, out } = await runTask("promote", {
+        market: await market.getAddress(),
+        from: KEEPER,
+        leaderboard: file,
+        json: true,
+      });
+      expect(result.modelers).to.deep.equal(m.slice(0, 10));
+      const printed = JSON.parse(out);
+      expect([printed.dropped, printed.belowCut]).to.deep.equal([dropped, belowCut]);
+      expect([result.dropped, result.belowCut]).to.deep.equal([dropped, belowCut]);
+
+      await time.increaseTo(DATES.e2Window);
+      const text = await runTask("promote", { market: await market.getAddress(), from: KEEPER, leaderboard: file });
+      expect(text.out.split("\n").slice(12)).to.deep.equal([
+        "2 dropped (not ranked):",
+        "  entry  reason",
+        `  12     repeats modeler ${m[0]}`,
+        "  13     score undefined is not a finite number",
+        "2 ranked below the Top-10 cut (not promoted):",
+        "  rank  modeler                                     score",
+        `  11    ${m[10]}  0.02`,
+        `  12    ${m[11]}  0.01`,
+      ]);
+    });
+
+    it("refuses a leaderboard without a valid entry, saying why each entry was dropped", async () => {
+      const { market } = await loadFixture(activeFixture);
+      const file = boardFile({ challengeId: 1, entries: [{ modeler: "0x12", score: 1 }, "x"] });
+      await expect(
+        runTask("promote", { market: await market.getAddress(), from: KEEPER, leaderboard: file }),
+      ).to.be.rejectedWith(
+        `leaderboard ${file} has no valid entry (entry 0: modeler 0x12 is not an address; entry 1: not an object)`,
+      );
     });
 
     it("fails with MarketOutsideWindow before Monday 23:59, promoting nothing", async () => {
