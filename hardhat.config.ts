@@ -3,6 +3,11 @@ import { subtask, type HardhatUserConfig } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox";
 import "./tasks";
+import { hideStackTraces } from "./tasks/lib/cli";
+import { checkNetwork, publicNetworks } from "./tasks/lib/networks";
+
+// A failed command prints one line; --show-stack-traces brings the stack back.
+hideStackTraces();
 
 // Compilers are never downloaded: the exact solc-js release pinned in package.json
 // is the one compiler, so a fresh clone compiles offline.
@@ -19,16 +24,6 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
   return { compilerPath: require.resolve("solc/soljson.js"), isSolcJs: true, version: SOLC_VERSION, longVersion };
 });
 
-/** Keys of the accounts a real network signs with, from .env; the deployer's first (the tasks' default signer). */
-const KEY_VARIABLES = ["DEPLOYER_KEY", "KEEPER_KEY", "HOST_KEY", "MODELER_KEY", "USER_KEY"];
-const keys = [...new Set(KEY_VARIABLES.map((name) => process.env[name]?.trim()).filter((k): k is string => !!k))];
-
-/** A public test network exists only when .env names its RPC and the deployer's key: compile and test need no .env. */
-const publicNetworks: NonNullable<HardhatUserConfig["networks"]> =
-  process.env.SEPOLIA_RPC_URL && process.env.DEPLOYER_KEY
-    ? { sepolia: { url: process.env.SEPOLIA_RPC_URL, chainId: 11_155_111, accounts: keys } }
-    : {};
-
 const config: HardhatUserConfig = {
   solidity: {
     version: SOLC_VERSION,
@@ -43,7 +38,7 @@ const config: HardhatUserConfig = {
     hardhat: { initialDate: "2026-11-20T00:00:00Z", accounts: { count: 40 } },
     // An empty RPC_URL (as in a copied .env.example) means the default too.
     localhost: { url: process.env.RPC_URL || "http://127.0.0.1:8545" },
-    ...publicNetworks,
+    ...publicNetworks(process.env),
   },
   gasReporter: {
     enabled: process.env.REPORT_GAS === "1",
@@ -51,7 +46,12 @@ const config: HardhatUserConfig = {
     offline: true,
     excludeContracts: ["mocks/"],
   },
+  // `npx hardhat verify`: Etherscan's API v2 (one key for every chain) and Sourcify (no key); docs/DEPLOYING.md.
+  etherscan: { apiKey: process.env.ETHERSCAN_API_KEY ?? "" },
+  sourcify: { enabled: true },
   mocha: { timeout: 120_000 },
 };
+
+checkNetwork(config);
 
 export default config;

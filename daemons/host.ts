@@ -4,7 +4,7 @@
  * output when the model rejects the input, fails or runs out of time. `npm run host -- --help` lists the flags.
  */
 import "dotenv/config";
-import { ConfigError } from "./common/config";
+import { ConfigError, startFailure } from "./common/config";
 import { checkDeployment, connect } from "./common/connect";
 import { createLogger } from "./common/logger";
 import { runDaemon } from "./common/run";
@@ -17,7 +17,7 @@ async function main(): Promise<number> {
     config = hostConfig(process.argv.slice(2), process.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    console.error(`host: ${err.message} (see --help)`);
+    console.error(startFailure("host", err, process.env));
     return 2;
   }
   if (config === "help") {
@@ -72,7 +72,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err);
+    console.error(startFailure("host", err, process.env));
     process.exit(1);
   },
 );

@@ -3,7 +3,7 @@
  * under-serving modelers and refunds expired requests. `npm run keeper -- --help` lists the flags.
  */
 import "dotenv/config";
-import { ConfigError } from "./common/config";
+import { ConfigError, startFailure } from "./common/config";
 import { checkDeployment, connect } from "./common/connect";
 import { createLogger } from "./common/logger";
 import { runDaemon } from "./common/run";
@@ -17,7 +17,7 @@ async function main(): Promise<number> {
     config = keeperConfig(process.argv.slice(2), process.env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    console.error(`keeper: ${err.message} (see --help)`);
+    console.error(startFailure("keeper", err, process.env));
     return 2;
   }
   if (config === "help") {
@@ -50,7 +50,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(err);
+    console.error(startFailure("keeper", err, process.env));
     process.exit(1);
   },
 );

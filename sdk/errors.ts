@@ -1,4 +1,4 @@
-import { Interface, id, isHexString, type ErrorDescription, type ParamType } from "ethers";
+import { ErrorFragment, Interface, formatUnits, id, isHexString, type ErrorDescription, type ParamType } from "ethers";
 import { ERC20Permit__factory, InferenceMarket__factory } from "../typechain-types";
 import { isoOf } from "./time";
 
@@ -10,8 +10,7 @@ import { isoOf } from "./time";
 const market = InferenceMarket__factory.createInterface();
 const token = ERC20Permit__factory.createInterface();
 const seen = new Set<string>();
-const fragments = [...market.fragments, ...token.fragments].filter((f) => {
-  if (f.type !== "error") return false;
+const fragments = [...market.fragments, ...token.fragments].filter(ErrorFragment.isFragment).filter((f) => {
   const key = f.format("sighash");
   if (seen.has(key)) return false;
   seen.add(key);
@@ -35,6 +34,40 @@ const PANICS: Record<string, string> = {
 
 /** Error arguments that are block times: printed as ISO UTC with the raw seconds. */
 const TIME_ARG = /^(deadline|timestamp|windowStart|windowEnd|epochEnd|\w+At)$/;
+
+/**
+ * Which error arguments are amounts of the fee token, by name: a uint named fee, amount, balance, allowance
+ * or needed, or ending in one of them (maxFee); and expected/received in an error about the fee
+ * (MarketFeeNotReceived). The ERC-20 errors that bubble up are the fee token's own, so they count too.
+ */
+const AMOUNT_ARG = /^(fee|amount|balance|allowance|needed)$|[a-z0-9](Fee|Amount|Balance|Allowance|Needed)$/;
+const FEE_ERROR_ARG = /^(expected|received)$/;
+
+function isAmount(error: string, param: ParamType): boolean {
+  if (!param.type.startsWith("uint")) return false;
+  return AMOUNT_ARG.test(param.name) || (error.includes("Fee") && FEE_ERROR_ARG.test(param.name));
+}
+
+/** The arguments decodeError shows in token units, as "Error.argument". */
+export const AMOUNT_ARGS: readonly string[] = fragments.flatMap((f) =>
+  f.inputs.filter((p) => isAmount(f.name, p)).map((p) => `${f.name}.${p.name}`),
+);
+
+/** The fee token, for showing amounts: "2.0 tUSD". */
+export interface TokenUnits {
+  symbol: string;
+  decimals: number;
+}
+
+export interface DecodeOptions {
+  /** With it, amounts read "2.0 tUSD (2000000000000000000)"; without it, base units only. */
+  token?: TokenUnits;
+}
+
+/** An amount of `token` for people: "1.5 tUSD". */
+export function formatAmount(units: bigint, token: TokenUnits): string {
+  return `${formatUnits(units, token.decimals)} ${token.symbol}`;
+}
 
 /** A call that reverted, with its custom error decoded; the SDK's sending methods throw it. */
 export class RevertError extends Error {
@@ -69,10 +102,13 @@ function parseRevert(err: unknown): ErrorDescription | undefined {
   return data ? (ERRORS.parseError(data) ?? undefined) : undefined;
 }
 
-function formatArg(param: ParamType, value: unknown): string {
+function formatArg(error: string, param: ParamType, value: unknown, options: DecodeOptions): string {
   // A batch's skipped entries carry their own custom errors (MarketBatchAnsweredNothing).
   if (param.type === "bytes[]" && Array.isArray(value)) {
-    return `${param.name}=[${value.map((v) => decodeError({ data: String(v) })).join(", ")}]`;
+    return `${param.name}=[${value.map((v) => decodeError({ data: String(v) }, options)).join(", ")}]`;
+  }
+  if (typeof value === "bigint" && options.token && isAmount(error, param)) {
+    return `${param.name}=${formatAmount(value, options.token)} (${value})`;
   }
   if (typeof value === "bigint" && TIME_ARG.test(param.name) && value > 0n && value < 2n ** 40n) {
     return `${param.name}=${isoOf(value)} (${value})`;
@@ -83,11 +119,14 @@ function formatArg(param: ParamType, value: unknown): string {
 
 /**
  * A readable message for any error of a contract call (estimateGas, staticCall or send): the custom
- * error with its named arguments, times in ISO UTC, roles by name, e.g.
+ * error with its named arguments, times in ISO UTC, roles by name, amounts in the token's units when
+ * `options.token` is given, e.g.
  * `MarketDeadlinePassed(requestId=5, deadline=2026-12-03T00:09:59Z (1796256599), timestamp=…)`.
  */
-export function decodeError(err: unknown): string {
-  if (err instanceof RevertError) return err.message;
+export function decodeError(err: unknown, options: DecodeOptions = {}): string {
+  // A RevertError's message was decoded without the token: its data says it again with amounts.
+  if (err instanceof RevertError)
+    return options.token && err.data ? decodeError({ data: err.data }, options) : err.message;
   const parsed = parseRevert(err);
   if (parsed?.name === "Error") return `reverted: ${String(parsed.args[0])}`;
   if (parsed?.name === "Panic") {
@@ -95,7 +134,8 @@ export function decodeError(err: unknown): string {
     return `Panic(${PANICS[code] ?? `code ${code}`})`;
   }
   if (parsed) {
-    return `${parsed.name}(${parsed.fragment.inputs.map((p, i) => formatArg(p, parsed.args[i])).join(", ")})`;
+    const args = parsed.fragment.inputs.map((p, i) => formatArg(parsed.name, p, parsed.args[i], options));
+    return `${parsed.name}(${args.join(", ")})`;
   }
   const data = revertData(err);
   if (data) return `reverted with unknown error data ${data}`;

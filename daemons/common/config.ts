@@ -1,16 +1,27 @@
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { inspect, parseArgs, type ParseArgsConfig } from "node:util";
 import { Wallet, isAddress, getAddress } from "ethers";
 import { readDeployment, type Deployment } from "../../sdk/deployment";
 
 /** A bad flag, environment variable or file: the daemon prints it and exits before doing anything. */
 export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause: unknown }) {
+    super(message, options);
     this.name = "ConfigError";
   }
 }
 
 export type Env = Record<string, string | undefined>;
+
+/**
+ * What a daemon prints when it cannot start, as one line: "keeper: <what is wrong> (see --help)" for a
+ * ConfigError, the first line of any other error's message. At LOG_LEVEL debug or trace (read from the
+ * environment: the flags may be what failed), the error in full, stack and cause included.
+ */
+export function startFailure(daemon: string, err: unknown, env: Env): string {
+  if (env.LOG_LEVEL === "debug" || env.LOG_LEVEL === "trace") return inspect(err);
+  if (err instanceof ConfigError) return `${daemon}: ${err.message} (see --help)`;
+  return `${daemon}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`;
+}
 
 /** Flags every daemon takes; each daemon adds its own. */
 export const COMMON_FLAGS = {

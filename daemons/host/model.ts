@@ -131,12 +131,21 @@ function isModel(value: unknown): value is Model {
  */
 export function loadModel(path: string): Model {
   const file = resolve(path);
+  try {
+    require.resolve(file);
+  } catch {
+    throw new ConfigError(`cannot load model ${file}: no such file`);
+  }
   let mod: Record<string, unknown>;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     mod = require(file);
   } catch (err) {
-    throw new ConfigError(`cannot load model ${file}: ${(err as Error).message}`);
+    // Node's message goes on with the require stack, and ts-node's opens with a header before the
+    // compiler's diagnostics: the first line of what explains the failure is enough.
+    const text =
+      err instanceof Error ? ((err as { diagnosticText?: string }).diagnosticText ?? err.message) : String(err);
+    throw new ConfigError(`cannot load model ${file}: ${text.split("\n")[0]}`, { cause: err });
   }
   const candidate = isModel(mod) ? mod : mod.default;
   if (!isModel(candidate))

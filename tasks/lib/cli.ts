@@ -6,10 +6,10 @@
  * and hardhat.config.ts loads this file to compile them.
  */
 import { task } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
+import { HardhatError, HardhatPluginError } from "hardhat/internal/core/errors";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { formatUnits, getAddress, isAddress } from "ethers";
+import { getAddress, isAddress } from "ethers";
 import type * as Sdk from "../../sdk";
 
 export interface CommonArgs {
@@ -39,44 +39,68 @@ export interface Output {
 /** A task on the market with the shared parameters. */
 export function marketTask(name: string, description: string) {
   return task(name, description)
-    .addOptionalParam("market", "market address (default: the address in deployments/<network>.json)")
+    .addOptionalParam(
+      "market",
+      "market address (default: the address in the DEPLOYMENT file, else deployments/<network>.json)",
+    )
     .addOptionalParam("from", "signer: account index or address (default: the network's first account)")
     .addFlag("json", "print JSON instead of text");
 }
 
-/** A task's action: connects, runs, prints; a failure becomes its decoded message. */
+/** A task's action: connects, runs, prints; a failure becomes its decoded message, amounts in the token's units. */
 export function action<A extends CommonArgs>(run: (ctx: Ctx, args: A) => Promise<Output>) {
   return async (args: A, hre: HardhatRuntimeEnvironment): Promise<unknown> => {
+    let ctx: Ctx | undefined;
     let out: Output;
     try {
-      out = await run(await connect(hre, args), args);
+      ctx = await connect(hre, args);
+      out = await run(ctx, args);
     } catch (err) {
-      throw taskError(await messageOf(err));
+      throw taskError(await messageOf(err, ctx?.token), err);
     }
     console.log(args.json ? toJson(out.data) : out.lines.join("\n"));
     return out.data;
   };
 }
 
-async function messageOf(err: unknown): Promise<string> {
+async function messageOf(err: unknown, token?: Ctx["token"]): Promise<string> {
   if (err instanceof UsageError) return err.message;
   try {
-    return (await import("../../sdk/errors")).decodeError(err);
+    return (await import("../../sdk/errors")).decodeError(err, { token });
   } catch {
     return err instanceof Error ? err.message.split("\n")[0] : String(err);
   }
 }
 
 /**
- * A failed task: Hardhat prints "Error in plugin market: <message>" and exits with code 1. On CI and on
- * Linux without a display it also prints the error object, stack included; the message is all a user
- * needs, so the object prints as nothing. (HardhatPluginError resets its prototype, so a subclass cannot
- * override how it prints: the error gets its own inspect function instead.)
+ * A failed task: Hardhat prints "Error in plugin market: <message>" and exits with code 1; with
+ * --show-stack-traces, the stack of what failed too.
  */
-export function taskError(message: string): HardhatPluginError {
-  const err = new HardhatPluginError("market", message);
-  Object.defineProperty(err, Symbol.for("nodejs.util.inspect.custom"), { value: () => "" });
-  return err;
+export function taskError(message: string, cause?: unknown): HardhatPluginError {
+  return new HardhatPluginError("market", message, cause instanceof Error ? cause : undefined);
+}
+
+/** Whether the command asks for stack traces, as Hardhat reads it: the flag anywhere, or its variable. */
+export function stackTracesWanted(argv: string[], env: Record<string, string | undefined>): boolean {
+  return argv.includes("--show-stack-traces") || env.HARDHAT_SHOW_STACK_TRACES === "true";
+}
+
+/**
+ * After a failed command's message, Hardhat prints the error object, stack included, whenever it thinks it
+ * runs on CI, which covers any Linux without a display. Its own errors (a missing argument, an unknown task)
+ * and the tasks' failures say all in their message, so unless the command asks for stacks they print as
+ * nothing more; their `stack` reads through the same function, so it is empty too. Other errors keep their
+ * stack: they are bugs. (Only Hardhat's internals export HardhatError.)
+ */
+export function hideStackTraces(): void {
+  if (stackTracesWanted(process.argv, process.env)) return;
+  for (const type of [HardhatError, HardhatPluginError]) {
+    Object.defineProperty(type.prototype, Symbol.for("nodejs.util.inspect.custom"), {
+      value: () => "",
+      configurable: true,
+      writable: true,
+    });
+  }
 }
 
 /** A mistake in the task's arguments. */
@@ -90,11 +114,13 @@ async function connect(hre: HardhatRuntimeEnvironment, args: CommonArgs): Promis
   if (args.market) {
     address = parseAddress(args.market, "--market");
   } else {
-    const d = sdk.readDeployment(hre.network.name);
+    // DEPLOYMENT names another deployment file, as it does for the daemons.
+    const file = process.env.DEPLOYMENT?.trim() || hre.network.name;
+    const d = sdk.readDeployment(file);
     const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
     if (d.chainId !== chainId) {
       throw new UsageError(
-        `deployments/${hre.network.name}.json is for chain ${d.chainId}, the network is chain ${chainId}`,
+        `${file.endsWith(".json") ? file : `deployments/${file}.json`} is for chain ${d.chainId}, the network is chain ${chainId}`,
       );
     }
     address = d.market;
@@ -115,7 +141,7 @@ async function connect(hre: HardhatRuntimeEnvironment, args: CommonArgs): Promis
     signer,
     token,
     fromBlock,
-    amount: (units) => `${formatUnits(units, decimals)} ${symbol}`,
+    amount: (units) => sdk.formatAmount(units, token),
   };
 }
 

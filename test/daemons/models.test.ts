@@ -2,6 +2,9 @@ import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { toBeHex } from "ethers";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
 import * as creditScore from "../../models/credit-score";
 import { slowModel, DEFAULT_DELAY_MS } from "../../models/slow";
 import {
@@ -15,7 +18,7 @@ import {
   type Model,
   type ModelContext,
 } from "../../daemons/host/model";
-import { ConfigError } from "../../daemons/common/config";
+import { ConfigError, startFailure } from "../../daemons/common/config";
 import { deployFixture } from "../fixtures";
 
 const FRESH = "0x00000000000000000000000000000000000c0ffe";
@@ -205,9 +208,60 @@ describe("models", () => {
       expect(slow.postprocess).to.equal(creditScore.postprocess);
     });
 
-    it("refuses a missing file or a module without the three steps", () => {
-      expect(() => loadModel("models/none.ts")).to.throw(ConfigError, "cannot load model");
+    it("refuses a module without the three steps", () => {
       expect(() => loadModel("sdk/text.ts")).to.throw(ConfigError, "must export preprocess, predict and postprocess");
+    });
+
+    /** What `loadModel(path)` throws, which must be a ConfigError. */
+    function refusal(path: string): ConfigError {
+      try {
+        loadModel(path);
+      } catch (err) {
+        expect(err).to.be.instanceOf(ConfigError);
+        return err as ConfigError;
+      }
+      throw new Error(`${path} loaded`);
+    }
+
+    // Modules that fail to load: one needs a package that is not installed, one does not compile.
+    let dir: string;
+    let needsPackage: string;
+    let broken: string;
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), "model-"));
+      needsPackage = join(dir, "needs-package.js");
+      writeFileSync(needsPackage, 'require("no-such-package-for-a-model");\n');
+      broken = join(dir, "broken.ts");
+      writeFileSync(broken, "export const x = ;\n");
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("names the path it tried for a missing module, in one line", () => {
+      expect(refusal("models/none.ts").message).to.equal(
+        `cannot load model ${resolve("models/none.ts")}: no such file`,
+      );
+    });
+
+    it("says in one line why a module fails to load, and keeps the full error as the cause", () => {
+      const err = refusal(needsPackage);
+      expect(err.message).to.equal(
+        `cannot load model ${needsPackage}: Cannot find module 'no-such-package-for-a-model'`,
+      );
+      expect((err.cause as Error).message).to.contain("Require stack");
+      expect(refusal(broken).message).to.equal(
+        `cannot load model ${broken}: ${relative(process.cwd(), broken)}(1,18): error TS1109: Expression expected.`,
+      );
+    });
+
+    it("is one line when the host cannot start, and in full with its cause at LOG_LEVEL=debug", () => {
+      const err = refusal(needsPackage);
+      expect(startFailure("host", err, { LOG_LEVEL: "info" })).to.equal(
+        `host: cannot load model ${needsPackage}: Cannot find module 'no-such-package-for-a-model' (see --help)`,
+      );
+      expect(startFailure("host", err, { LOG_LEVEL: "debug" }))
+        .to.contain("    at loadModel")
+        .and.to.contain("[cause]: Error: Cannot find module");
+      expect(startFailure("host", new Error("unexpected\n    at somewhere"), {})).to.equal("host: unexpected");
     });
   });
 });
