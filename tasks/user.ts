@@ -1,6 +1,16 @@
 import { types } from "hardhat/config";
-import { action, marketTask, parseAmount, parseId, UsageError, type CommonArgs, type Ctx } from "./lib/cli";
-import type { MadeRequest, WaitMode } from "../sdk";
+import {
+  action,
+  LOCAL_CHAIN_ID,
+  marketTask,
+  parseAmount,
+  parseId,
+  UsageError,
+  type CommonArgs,
+  type Ctx,
+} from "./lib/cli";
+import { answerSummary, follow, interrupted, parseCombine, requestLine } from "./lib/watch";
+import type { RequestReadiness, WaitMode } from "../sdk";
 
 function waitModeOf(text: string): WaitMode | "none" {
   if (text === "all" || text === "deadline" || text === "none") return text;
@@ -9,11 +19,47 @@ function waitModeOf(text: string): WaitMode | "none" {
   throw new UsageError(`--wait must be all, deadline, first:<k> or none, got "${text}"`);
 }
 
-function requestLines(ctx: Ctx, r: MadeRequest): string[] {
-  return [
-    `request ${r.requestId} on challenge ${r.key.challengeId} (list ${r.key.listId}): fee ${ctx.amount(r.key.fee)}, ` +
-      `made ${ctx.sdk.isoOf(r.createdAt)}, answers due by ${ctx.sdk.isoOf(r.deadline)} (tx ${r.txHash})`,
-  ];
+/**
+ * Refuses, before anything is sent, a request the market would reject or that nobody could answer (then
+ * the fee would only come back by refund after the deadline, unless `force`).
+ */
+async function checkBeforePaying(
+  ctx: Ctx,
+  ready: RequestReadiness,
+  want: { challengeId: bigint; maxFee?: bigint; force: boolean },
+): Promise<void> {
+  const id = want.challengeId;
+  const c = ready.challenge;
+  if (!c) throw new UsageError(`challenge ${id} does not exist`);
+  if (ready.paused) throw new UsageError("the market is paused: it takes no requests until a pauser unpauses it");
+  if (c.list.listId === 0n) {
+    throw new UsageError(
+      c.servesFrom === undefined
+        ? `challenge ${id} takes no requests yet: the keeper has not promoted a list of modelers for it`
+        : `challenge ${id} takes no requests yet: its first list of modelers serves from ${ctx.sdk.isoOf(c.servesFrom)}`,
+    );
+  }
+  if (want.maxFee !== undefined && c.fee > want.maxFee) {
+    throw new UsageError(
+      `the fee of challenge ${id} is ${ctx.amount(c.fee)}, above --max-fee ${ctx.amount(want.maxFee)}`,
+    );
+  }
+  if (c.answerable.length === 0 && !want.force) {
+    throw new UsageError(
+      `no modeler of challenge ${id}'s list ${c.list.listId} can answer (registered with a host, opted in, not ` +
+        `evicted): the fee would only come back by refund after the deadline; --force pays anyway`,
+    );
+  }
+  if (ready.balance < c.fee) {
+    const { chainId } = await ctx.hre.ethers.provider.getNetwork();
+    const faucet =
+      chainId === LOCAL_CHAIN_ID
+        ? `; get test tokens with npx hardhat --network ${ctx.hre.network.name} faucet --to ${ctx.signer.address}`
+        : "";
+    throw new UsageError(
+      `${ctx.signer.address} holds ${ctx.amount(ready.balance)}, less than the fee of ${ctx.amount(c.fee)}${faucet}`,
+    );
+  }
 }
 
 marketTask("request", "Pays for one inference, waits for the answers (or refunds at the deadline) and combines them")
@@ -21,6 +67,7 @@ marketTask("request", "Pays for one inference, waits for the answers (or refunds
   .addParam("input", "the input, as text (e.g. a wallet address)")
   .addOptionalParam("maxFee", "the most the signer pays, in token units (default: the current fee)")
   .addFlag("permit", "sign an EIP-2612 permit instead of approving")
+  .addFlag("force", "pay even when no modeler of the active list can answer (the fee comes back by refund)")
   .addOptionalParam("wait", "all (every opted-in modeler), deadline, first:<k>, or none", "all")
   .addOptionalParam("combine", "first, majority or median", "majority")
   .addOptionalParam("pollMs", "milliseconds between checks while waiting", 1_000, types.int)
@@ -33,6 +80,7 @@ marketTask("request", "Pays for one inference, waits for the answers (or refunds
           input: string;
           maxFee?: string;
           permit: boolean;
+          force: boolean;
           wait: string;
           combine: string;
           pollMs: number;
@@ -40,14 +88,17 @@ marketTask("request", "Pays for one inference, waits for the answers (or refunds
       ) => {
         const challengeId = parseId(args.challenge, "--challenge");
         const mode = waitModeOf(args.wait);
-        const method = ctx.sdk.COMBINE_METHODS.find((m) => m === args.combine);
-        if (!method)
-          throw new UsageError(`--combine must be ${ctx.sdk.COMBINE_METHODS.join(", ")}, got "${args.combine}"`);
+        const method = parseCombine(ctx, args.combine);
         const maxFee =
           args.maxFee === undefined ? undefined : parseAmount(args.maxFee, ctx.token.decimals, "--max-fee");
+        const ready = await ctx.market.readiness(challengeId, ctx.signer.address);
+        await checkBeforePaying(ctx, ready, { challengeId, maxFee, force: args.force });
 
-        const r = await ctx.market.request(challengeId, args.input, { maxFee, permit: args.permit });
-        const lines = requestLines(ctx, r);
+        const r = await ctx.market.request(challengeId, args.input, {
+          maxFee,
+          permit: args.permit,
+          exactApproval: true,
+        });
         const request = {
           requestId: r.requestId,
           key: r.key,
@@ -55,43 +106,25 @@ marketTask("request", "Pays for one inference, waits for the answers (or refunds
           deadline: r.deadline,
           txHash: r.txHash,
         };
-        if (mode === "none") return { data: { request }, lines };
+        if (mode === "none") return { data: { request }, lines: [requestLine(ctx, r)] };
+        // The request's id, deadline and transaction at once: a wait stopped early still leaves them.
+        const live = !args.json;
+        if (live) console.log(requestLine(ctx, r));
 
-        const { answers, expected, status } = await ctx.market.waitForAnswers(r, { mode, pollMs: args.pollMs });
+        const waited = await follow(ctx, r, { mode, pollMs: args.pollMs, live });
+        if (waited.interrupted) return interrupted(ctx, r, args.market, { request });
+        const lines: string[] = [];
         let refund: { amount: bigint; txHash: string } | undefined;
-        if (status === ctx.sdk.RequestStatus.Expired) {
+        if (waited.status === ctx.sdk.RequestStatus.Expired) {
           refund = { amount: r.key.fee, txHash: (await ctx.market.refund(r.requestId, r.key)).txHash };
           lines.push(`no answer by the deadline: refunded ${ctx.amount(r.key.fee)} (tx ${refund.txHash})`);
+        } else if (waited.status === ctx.sdk.RequestStatus.Refunded) {
+          // Anyone may refund, and the keeper sweeps expired requests: it may have come first.
+          lines.push(`no answer by the deadline: the fee was refunded to ${r.key.requester} already`);
         }
-        // Error answers (the model refused the input, failed or ran out of time) say why, and count in no result.
-        const result = ctx.sdk.combine(
-          method,
-          answers.map((a) => a.text),
-        );
-        const results = answers.filter((a) => !ctx.sdk.isErrorOutput(a.text));
-        const errors = answers.filter((a) => ctx.sdk.isErrorOutput(a.text));
-        if (answers.length > 0) {
-          lines.push(`answers (${answers.length} of ${expected} expected):`);
-          for (const a of results) lines.push(`  ${a.modeler}  ${a.text}`);
-          if (errors.length > 0) {
-            lines.push(`error answers (${errors.length}), left out of the result:`);
-            for (const a of errors) lines.push(`  ${a.modeler}  ${a.text}`);
-          }
-          lines.push(`${method}: ${result ?? "(no answer qualifies)"}`);
-        }
-        const asData = (a: (typeof answers)[number]) => ({ modeler: a.modeler, output: a.text });
-        return {
-          data: {
-            request,
-            expected,
-            answers: results.map(asData),
-            errorAnswers: errors.map(asData),
-            combine: method,
-            result,
-            refund,
-          },
-          lines,
-        };
+        const summary = answerSummary(ctx, r, waited.answers, waited.expected, method);
+        lines.push(...summary.lines);
+        return { data: { request, ...summary.data, refund }, lines };
       },
     ),
   );
