@@ -3,7 +3,7 @@ import type { InferenceMarket } from "../typechain-types";
 import type { IInferenceMarket } from "../typechain-types/contracts/InferenceMarket";
 import type { RevertError } from "./errors";
 
-/* The shapes the market client (sdk/market.ts) reads and returns. */
+/* The shapes the market client (sdk/market.ts and the sdk/market-*.ts it builds on) reads and returns. */
 
 /** IInferenceMarket.RequestStatus. */
 export enum RequestStatus {

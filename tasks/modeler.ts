@@ -63,7 +63,9 @@ marketTask("claim", "Pays a modeler its rewards of finished epochs; anyone may s
       const { amount, txHash } = await ctx.market.claimRewards(challengeId, modeler, epochs);
       return {
         data: { challengeId, modeler, epochs, amount, txHash },
-        lines: [`modeler ${modeler}: paid ${ctx.amount(amount)} for epochs ${epochs.join(", ")} (tx ${txHash})`],
+        lines: [
+          `modeler ${modeler}: paid ${ctx.amount(amount)} for epoch${epochs.length > 1 ? "s" : ""} ${epochs.join(", ")} (tx ${txHash})`,
+        ],
       };
     }),
   );

@@ -72,7 +72,9 @@ marketTask("claim:fees", "Pays the creator, admin or platform share of finished 
         }
         const { amount, txHash } = await ctx.market.claimFees(challengeId, kind, epochs);
         claims.push({ kind, epochs, amount, txHash });
-        lines.push(`${kind}: paid ${ctx.amount(amount)} for epochs ${epochs.join(", ")} (tx ${txHash})`);
+        lines.push(
+          `${kind}: paid ${ctx.amount(amount)} for epoch${epochs.length > 1 ? "s" : ""} ${epochs.join(", ")} (tx ${txHash})`,
+        );
       }
       // "Nothing owed" is said, with exit 0, only when it is true: a share owed but not open yet fails the task.
       if (claims.length === 0 && notYet.length > 0) throw new UsageError([...notYet, ...lines].join("\n"));

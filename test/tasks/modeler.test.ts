@@ -66,7 +66,7 @@ describe("tasks: modeler", () => {
       });
       expect(result.epochs).to.deep.equal([E1]);
       expect(out).to.match(
-        new RegExp(`^modeler ${modelers[2].address}: paid 0.85 tUSD for epochs ${E1} \\(tx 0x[0-9a-f]{64}\\)$`),
+        new RegExp(`^modeler ${modelers[2].address}: paid 0.85 tUSD for epoch ${E1} \\(tx 0x[0-9a-f]{64}\\)$`),
       );
       expect(await token.balanceOf(modelers[2].address)).to.equal((FEE * 85n) / 100n);
       expect(

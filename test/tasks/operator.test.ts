@@ -82,9 +82,9 @@ describe("tasks: operator", () => {
         challenge: "1",
       });
       expect(out.split("\n").map((l) => l.replace(/ \(tx 0x[0-9a-f]{64}\)$/, ""))).to.deep.equal([
-        `creator: paid 0.05 tUSD for epochs ${E1}`,
-        `admin: paid 0.05 tUSD for epochs ${E1}`,
-        `platform: paid 0.05 tUSD for epochs ${E1}`,
+        `creator: paid 0.05 tUSD for epoch ${E1}`,
+        `admin: paid 0.05 tUSD for epoch ${E1}`,
+        `platform: paid 0.05 tUSD for epoch ${E1}`,
       ]);
       for (const who of [creator, challengeAdmin, treasury])
         expect(await token.balanceOf(who.address)).to.equal(FEE / 20n);
