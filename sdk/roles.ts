@@ -1,15 +1,13 @@
 import { ZeroHash, id, type Log } from "ethers";
 import type { InferenceMarket } from "../typechain-types";
 import { toRevertError } from "./errors";
+import { DEFAULT_MAX_RANGE } from "./market-reads";
 import type { LogRange, Sent } from "./types";
 
 /** The market's AccessControl roles; DEFAULT_ADMIN_ROLE administers all four. */
 export const ROLE_NAMES = ["DEFAULT_ADMIN_ROLE", "CHALLENGE_MANAGER_ROLE", "KEEPER_ROLE", "PAUSER_ROLE"] as const;
 export type RoleName = (typeof ROLE_NAMES)[number];
 export type RoleHolders = Record<RoleName, string[]>;
-
-/** The block span of one log query, as the market client's scans use. */
-const MAX_RANGE = 2_000;
 
 /** The role's bytes32 id, as the contract computes it. */
 export function roleId(name: RoleName): string {
@@ -37,7 +35,7 @@ export async function roleHolders(market: InferenceMarket, range: LogRange): Pro
   const granted = market.interface.getEvent("RoleGranted").topicHash;
   const revoked = market.interface.getEvent("RoleRevoked").topicHash;
   const toBlock = range.toBlock ?? (await provider.getBlockNumber());
-  const span = range.maxRange ?? MAX_RANGE;
+  const span = range.maxRange ?? DEFAULT_MAX_RANGE;
   if (span < 1) throw new Error(`maxRange must be at least 1, got ${span}`);
   const logs: Log[] = [];
   for (let from = range.fromBlock; from <= toBlock; from += span) {

@@ -253,11 +253,17 @@ describe("e2e: node, deploy script, daemons and CLI as processes", function () {
     expect(made.requestId).to.equal(1n);
     const score = await expectedScore(made);
     const lines = cli.stdout.split("\n");
+    // At once: the request; then each answer as it lands; at the end the answers with their delays and the majority.
     expect(lines[0]).to.match(
-      new RegExp(`^request 1 on challenge 1 \\(list 1\\): fee 1\\.0 tUSD, made .* \\(tx ${made.txHash}\\)$`),
+      new RegExp(
+        `^request 1 on challenge 1 \\(list 1\\) by ${USERS[0].address}: fee 1\\.0 tUSD, made .* \\(tx ${made.txHash}\\)$`,
+      ),
     );
-    expect(lines.slice(1)).to.deep.equal([
-      "answers (3 of 3 expected):",
+    expect(lines[1]).to.match(/^waiting for answers from 3 modelers until /);
+    const landed = lines.filter((l) => l.startsWith("answer from ")).map((l) => l.replace(/ after \d+ s:/, ":"));
+    expect(landed.sort()).to.deep.equal(MODELERS.map((m) => `answer from ${m.address}: ${score}`).sort());
+    const summary = lines.indexOf("answers (3 of 3 expected):");
+    expect(lines.slice(summary + 2).map((l) => l.replace(/\s+\d+ s\s+/, "  "))).to.deep.equal([
       ...MODELERS.map((m) => `  ${m.address}  ${score}`),
       `majority: ${score}`,
     ]);

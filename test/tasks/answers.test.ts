@@ -133,7 +133,7 @@ describe("tasks: answers", () => {
     try {
       const task = startTask("answers", { market: address, request: "1", wait: true, pollMs: 10 });
       await task.until(/^waiting for answers/);
-      process.emit("SIGINT");
+      task.interrupt();
       const { out } = await task.done;
       expect(out.split("\n").slice(3, 5)).to.deep.equal([
         "stopped waiting; request 1 stays open until 2026-11-26T00:10:01Z",

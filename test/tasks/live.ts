@@ -9,6 +9,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export function startTask(name: string, args: Record<string, unknown>) {
   const printed: string[] = [];
+  const others = new Set(process.listeners("SIGINT"));
   const log = console.log;
   console.log = (...parts: unknown[]) => printed.push(parts.join(" "));
   let settled = false;
@@ -26,7 +27,14 @@ export function startTask(name: string, args: Record<string, unknown>) {
       await sleep(5);
     }
   };
-  return { printed, done, until };
+  /**
+   * Ctrl-C for this task alone: its own SIGINT listeners run, not the test process's (the e2e harness,
+   * loaded in a full run, exits on SIGINT).
+   */
+  const interrupt = () => {
+    for (const listener of process.listeners("SIGINT")) if (!others.has(listener)) (listener as () => void)();
+  };
+  return { printed, done, until, interrupt };
 }
 
 const APPROVE_SELECTOR = "0x095ea7b3";

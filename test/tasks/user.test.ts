@@ -144,7 +144,7 @@ describe("tasks: user", () => {
         const task = await requesting(market);
         await task.until(/^waiting for answers/);
         expect(process.listenerCount("SIGINT")).to.equal(listeners + 1);
-        process.emit("SIGINT");
+        task.interrupt();
         const { result, out } = await task.done;
         expect(out.split("\n").slice(2)).to.deep.equal([
           `stopped waiting; request 1 stays open until ${DUE}`,
