@@ -1,4 +1,5 @@
 export * from "./time";
+export * from "./payouts";
 export * from "./text";
 export * from "./combine";
 export * from "./errors";
