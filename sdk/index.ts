@@ -7,3 +7,4 @@ export * from "./deployment";
 export * from "./market";
 export * from "./eviction";
 export * from "./permit";
+export * from "./indexer";

@@ -10,3 +10,4 @@ import "./faucet";
 import "./time";
 import "./node";
 import "./roles";
+import "./history";
