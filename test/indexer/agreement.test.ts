@@ -6,12 +6,12 @@
  * The indexer writes to PGlite, or to PostgreSQL at INDEXER_TEST_DATABASE_URL when that is set.
  */
 import { expect } from "chai";
-import { FEE_KINDS, Market, RequestStatus, readDeployment, reward, type Deployment, type FeeKind } from "../../sdk";
+import { FEE_KINDS, Market, RequestStatus, reward, type Deployment, type FeeKind } from "../../sdk";
 import { roleHolders, ROLE_NAMES } from "../../sdk/roles";
-import { DeploySpot, Node, liveChildren, run } from "../e2e/harness";
-import { Indexer } from "./harness";
+import { DeploySpot, Node, liveChildren } from "../e2e/harness";
+import { Indexer, deployedNode } from "./harness";
 import { EPOCH_FIELDS, low, type AnswerRow, type Big, type EpochRow, type ListRow, type RequestRow } from "./rows";
-import { ADMIN, CREATOR, DEPLOYER, FEES, HOST, KEEPER, MODELERS, NEW_ADMIN, NEW_TREASURY, Story } from "./scenario";
+import { ADMIN, CREATOR, DEPLOYER, FEES, HOST, MODELERS, NEW_ADMIN, NEW_TREASURY, Story } from "./scenario";
 
 describe("indexer: agreement with the contract's views", function () {
   let node: Node;
@@ -27,15 +27,7 @@ describe("indexer: agreement with the contract's views", function () {
 
   before(async function () {
     this.timeout(300_000);
-    spot = new DeploySpot();
-    node = await Node.start(90_000, { MINE_INTERVAL_MS: "0" });
-    const deployed = await run("npm run deploy", "npm", ["run", "--silent", "deploy", "--", "--network", "localhost"], {
-      RPC_URL: node.url,
-      KEEPER_ADDRESS: KEEPER.address,
-      ...spot.env(),
-    });
-    expect(deployed.code, `${deployed.stdout}\n${deployed.stderr}`).to.equal(0);
-    deployment = readDeployment(spot.file);
+    ({ spot, node, deployment } = await deployedNode());
     market = Market.connect(deployment.market, node.provider);
     story = new Story(node, deployment);
     await story.prologue();

@@ -7,9 +7,9 @@
 import { expect } from "chai";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { readDeployment, writeDeployment, type Deployment } from "../../sdk";
-import { DeploySpot, Node, freePort, liveChildren, run, type Env, type Ran } from "../e2e/harness";
-import { runIndexer } from "./harness";
+import { writeDeployment, type Deployment } from "../../sdk";
+import { DeploySpot, Node, freePort, liveChildren, type Env, type Ran } from "../e2e/harness";
+import { deployedNode, runIndexer } from "./harness";
 import { KEEPER } from "./scenario";
 
 /** A refused start is prompt: Ponder's build (a few seconds on a small machine) and one check, no retries. */
@@ -81,15 +81,7 @@ describe("indexer: bad input ends the start with one line and exit code 1", func
 
   before(async function () {
     this.timeout(240_000);
-    spot = new DeploySpot();
-    node = await Node.start(90_000, { MINE_INTERVAL_MS: "0" });
-    const deployed = await run("npm run deploy", "npm", ["run", "--silent", "deploy", "--", "--network", "localhost"], {
-      RPC_URL: node.url,
-      KEEPER_ADDRESS: KEEPER.address,
-      ...spot.env(),
-    });
-    expect(deployed.code, `${deployed.stdout}\n${deployed.stderr}`).to.equal(0);
-    deployment = readDeployment(spot.file);
+    ({ spot, node, deployment } = await deployedNode());
     writeFileSync(file("broken.json"), '{ "network": "localhost", "chainId": 31337,');
     writeDeployment({ ...deployment, network: "mainnet", chainId: 1 }, file("mainnet.json"));
     writeDeployment({ ...deployment, market: KEEPER.address }, file("nomarket.json"));

@@ -224,6 +224,29 @@ async function waitUntil(proc: Proc, what: string, deadline: number, check: () =
   }
 }
 
+/**
+ * A fresh `hardhat node` that mines only on transactions (the tests choose every block), with the market
+ * deployed by the deploy script into a spot of its own, the keeper role to the scenario's KEEPER. A failed
+ * deploy stops the node before it throws.
+ */
+export async function deployedNode(): Promise<{ spot: DeploySpot; node: Node; deployment: Deployment }> {
+  const spot = new DeploySpot();
+  const node = await Node.start(90_000, { MINE_INTERVAL_MS: "0" });
+  try {
+    const deployed = await run("npm run deploy", "npm", ["run", "--silent", "deploy", "--", "--network", "localhost"], {
+      RPC_URL: node.url,
+      KEEPER_ADDRESS: KEEPER.address,
+      ...spot.env(),
+    });
+    expect(deployed.code, `${deployed.stdout}\n${deployed.stderr}`).to.equal(0);
+    return { spot, node, deployment: readDeployment(spot.file) };
+  } catch (err) {
+    await node.stop();
+    spot.remove();
+    throw err;
+  }
+}
+
 /** A node, its deployment, the story played on it and the indexer that followed it to the head. */
 export interface IndexedStory {
   node: Node;
@@ -245,8 +268,7 @@ export interface IndexedStory {
  * story played while it follows, and the head indexed. One Ponder start; `stop()` ends both processes.
  */
 export async function indexedStory(databaseUrl?: string): Promise<IndexedStory> {
-  const spot = new DeploySpot();
-  const node = await Node.start(90_000, { MINE_INTERVAL_MS: "0" });
+  const { spot, node, deployment } = await deployedNode();
   let indexer: Indexer | undefined;
   const stop = async () => {
     try {
@@ -257,13 +279,6 @@ export async function indexedStory(databaseUrl?: string): Promise<IndexedStory> 
     }
   };
   try {
-    const deployed = await run("npm run deploy", "npm", ["run", "--silent", "deploy", "--", "--network", "localhost"], {
-      RPC_URL: node.url,
-      KEEPER_ADDRESS: KEEPER.address,
-      ...spot.env(),
-    });
-    expect(deployed.code, `${deployed.stdout}\n${deployed.stderr}`).to.equal(0);
-    const deployment = readDeployment(spot.file);
     const story = new Story(node, deployment);
     await story.prologue();
     indexer = await Indexer.start({ deployment: spot.file, rpcUrl: node.url, databaseUrl });

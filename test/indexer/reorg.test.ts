@@ -8,10 +8,10 @@
  */
 import { expect } from "chai";
 import { id } from "ethers";
-import { Market, readDeployment, startOf, windowStart, type Deployment, type MadeRequest } from "../../sdk";
-import { DeploySpot, Node, liveChildren, run, type LogLine } from "../e2e/harness";
+import { Market, startOf, windowStart, type Deployment, type MadeRequest } from "../../sdk";
+import { DeploySpot, Node, liveChildren, type LogLine } from "../e2e/harness";
 import { expectIndexedEqualsChain, type Indexed } from "./chain";
-import { Indexer } from "./harness";
+import { Indexer, deployedNode } from "./harness";
 import { low } from "./rows";
 import { ANYONE, HOST, KEEPER, MODELERS, Story, USERS } from "./scenario";
 
@@ -33,15 +33,7 @@ describe("indexer: a reorg replaces what the orphaned blocks indexed", function 
 
   before(async function () {
     this.timeout(240_000);
-    spot = new DeploySpot();
-    node = await Node.start(90_000, { MINE_INTERVAL_MS: "0" });
-    const deployed = await run("npm run deploy", "npm", ["run", "--silent", "deploy", "--", "--network", "localhost"], {
-      RPC_URL: node.url,
-      KEEPER_ADDRESS: KEEPER.address,
-      ...spot.env(),
-    });
-    expect(deployed.code, `${deployed.stdout}\n${deployed.stderr}`).to.equal(0);
-    deployment = readDeployment(spot.file);
+    ({ spot, node, deployment } = await deployedNode());
     market = Market.connect(deployment.market, node.provider);
 
     // A challenge whose list serves the next epoch, and the clock at that epoch's start: requests can be made.

@@ -12,11 +12,11 @@ import { MaxUint256, NonceManager, id, parseUnits } from "ethers";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Market, readDeployment, startOf, windowStart, type Deployment, type MadeRequest } from "../../sdk";
+import { Market, startOf, windowStart, type Deployment, type MadeRequest } from "../../sdk";
 import { TestToken__factory } from "../../typechain-types";
-import { DeploySpot, Node, account, liveChildren, run, type LogLine } from "../e2e/harness";
+import { DeploySpot, Node, account, liveChildren, type LogLine } from "../e2e/harness";
 import { expectIndexedEqualsChain, type Indexed } from "./chain";
-import { Indexer } from "./harness";
+import { Indexer, deployedNode } from "./harness";
 import { DEPLOYER, HOST, KEEPER, MODELERS, Story } from "./scenario";
 
 /** Requesters of the history, each making its requests one after another; all of them at once. */
@@ -44,15 +44,7 @@ describe("indexer: a restart after a crash mid-backfill resumes and ends equal",
 
   before(async function () {
     this.timeout(300_000);
-    spot = new DeploySpot();
-    node = await Node.start(90_000, { MINE_INTERVAL_MS: "0" });
-    const deployed = await run("npm run deploy", "npm", ["run", "--silent", "deploy", "--", "--network", "localhost"], {
-      RPC_URL: node.url,
-      KEEPER_ADDRESS: KEEPER.address,
-      ...spot.env(),
-    });
-    expect(deployed.code, `${deployed.stdout}\n${deployed.stderr}`).to.equal(0);
-    deployment = readDeployment(spot.file);
+    ({ spot, node, deployment } = await deployedNode());
     market = Market.connect(deployment.market, node.provider);
 
     // A challenge with a list of three serving the next epoch, the clock at its start.
