@@ -6,6 +6,7 @@
 import "dotenv/config";
 import { ConfigError, startFailure } from "./common/config";
 import { checkDeployment, connect } from "./common/connect";
+import { IndexedHistory } from "./common/indexer";
 import { createLogger } from "./common/logger";
 import { runDaemon } from "./common/run";
 import { HostAgent } from "./host/agent";
@@ -26,6 +27,7 @@ async function main(): Promise<number> {
   }
   const log = createLogger("host", config.logLevel);
   const { provider, signer } = connect(config.rpc, config.deployment, config.key);
+  const history = config.indexerUrl ? new IndexedHistory(config.indexerUrl, config.deployment.market, log) : undefined;
   const agent = new HostAgent({
     signer,
     market: config.deployment.market,
@@ -38,6 +40,7 @@ async function main(): Promise<number> {
     marginS: config.marginS,
     modelTimeoutS: config.modelTimeoutS,
     waitMined: config.once,
+    history,
   });
   const modelers = config.modelers.map((m) => `${m.challengeId}:${m.modeler}`);
   log.info(
@@ -48,6 +51,7 @@ async function main(): Promise<number> {
       model: config.modelPath,
       modelers,
       modelTimeoutS: config.modelTimeoutS,
+      indexer: config.indexerUrl,
     },
     "host agent",
   );
@@ -55,7 +59,10 @@ async function main(): Promise<number> {
     log,
     once: config.once,
     pollMs: config.pollMs,
-    init: () => checkDeployment(provider, config.deployment),
+    init: async () => {
+      await checkDeployment(provider, config.deployment);
+      await history?.check();
+    },
     tick: (signal) => agent.tick(signal),
     summary: (r) => ({
       now: r.now,

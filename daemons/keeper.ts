@@ -5,6 +5,7 @@
 import "dotenv/config";
 import { ConfigError, startFailure } from "./common/config";
 import { checkDeployment, connect } from "./common/connect";
+import { IndexedHistory } from "./common/indexer";
 import { createLogger } from "./common/logger";
 import { runDaemon } from "./common/run";
 import { KEEPER_USAGE, keeperConfig } from "./keeper/config";
@@ -26,6 +27,7 @@ async function main(): Promise<number> {
   }
   const log = createLogger("keeper", config.logLevel);
   const { provider, signer } = connect(config.rpc, config.deployment, config.key);
+  const history = config.indexerUrl ? new IndexedHistory(config.indexerUrl, config.deployment.market, log) : undefined;
   const keeper = new Keeper({
     signer,
     market: config.deployment.market,
@@ -34,13 +36,17 @@ async function main(): Promise<number> {
     fromBlock: config.deployment.startBlock,
     lookbackBlocks: config.lookbackBlocks,
     logRange: config.logRange,
+    history,
   });
   const code = await runDaemon(
     keeperDaemon(keeper, {
       log,
       once: config.once,
       pollMs: config.pollMs,
-      checkDeployment: () => checkDeployment(provider, config.deployment),
+      checkDeployment: async () => {
+        await checkDeployment(provider, config.deployment);
+        await history?.check();
+      },
     }),
   );
   provider.destroy();

@@ -67,12 +67,17 @@ export interface Page<T> {
 /** `_meta`: the last indexed block of each chain, whose time is a reader's default `now`. */
 export const META = "_meta { status }";
 
-export type Meta = { _meta?: { status: Record<string, { block: { timestamp: number } }> | null } };
+export type Meta = { _meta?: { status: Record<string, { block: { number: number; timestamp: number } }> | null } };
 
 /** The time of the last block indexed, from a document that selected META (zero before the first block). */
 export function indexedTime(data: Meta): bigint {
   const times = Object.values(data._meta?.status ?? {}).map((c) => BigInt(c.block.timestamp));
   return times.reduce((a, b) => (b > a ? b : a), 0n);
+}
+
+/** The number of the last block indexed, from a document that selected META (-1 before the first block). */
+export function indexedBlock(data: Meta): number {
+  return Math.max(-1, ...Object.values(data._meta?.status ?? {}).map((c) => c.block.number));
 }
 
 /** A value as a GraphQL literal: strings and bigints quoted (Ponder's BigInt scalar reads decimal strings). */

@@ -6,6 +6,7 @@ import { getAddress } from "ethers";
 import {
   META,
   anyOf,
+  indexedBlock,
   indexedTime,
   literal,
   type GraphqlTransport,
@@ -23,7 +24,7 @@ import {
   type ModelerRow,
   type RequestRow,
 } from "./indexer-rows";
-import type { IndexedOpenRequest, IndexedRequest } from "./indexer-types";
+import type { IndexedOpenRequest, IndexedRequest, IndexedScan } from "./indexer-types";
 import { canAnswer } from "./market-reads";
 
 const low = (address: string) => address.toLowerCase();
@@ -33,13 +34,17 @@ export async function expiredUnrefunded(
   transport: GraphqlTransport,
   challengeId: bigint | undefined,
   now: bigint,
-): Promise<IndexedRequest[]> {
+): Promise<IndexedScan<IndexedRequest>> {
   const where: Where = { status: "open", deadline_lt: String(now) };
   if (challengeId !== undefined) where.challengeId = String(challengeId);
-  const { items } = await transport.collect({
-    requests: { field: "requests", select: REQUEST_FIELDS, where, orderBy: "deadline" },
-  });
-  return (items.requests as RequestRow[]).map((r) => toRequest(r, now));
+  const { items, extra } = await transport.collect(
+    { requests: { field: "requests", select: REQUEST_FIELDS, where, orderBy: "deadline" } },
+    META,
+  );
+  return {
+    found: (items.requests as RequestRow[]).map((r) => toRequest(r, now)),
+    indexedBlock: indexedBlock(extra as Meta),
+  };
 }
 
 /**
@@ -47,15 +52,18 @@ export async function expiredUnrefunded(
  * not answered yet: registered, not evicted, opted in when the request was made (sdk canAnswer, on its state
  * now), the request not refunded. One entry per request and modeler, most urgent first. With `now`, only
  * requests whose deadline is later (an answer in the next block is in time); without, every one since `since`.
+ * With `host`, only modelers whose current host it is. `indexedBlock` is read before the requests: every
+ * request of a block up to it is in the answer.
  */
 export async function openRequestsFor(
   transport: GraphqlTransport,
   pairs: readonly { challengeId: bigint; modeler: string }[],
   since: bigint,
-  options: { now?: bigint } = {},
-): Promise<IndexedOpenRequest[]> {
-  if (pairs.length === 0) return [];
+  options: { now?: bigint; host?: string } = {},
+): Promise<IndexedScan<IndexedOpenRequest>> {
+  if (pairs.length === 0) return { found: [], indexedBlock: -1 };
   const asked = pairs.map((p) => ({ c: String(p.challengeId), m: low(p.modeler) }));
+  const host = options.host === undefined ? undefined : low(options.host);
   const first = await transport.collect(
     {
       lists: {
@@ -69,11 +77,12 @@ export async function openRequestsFor(
         where: anyOf(asked.map((p) => ({ challengeId: p.c, modeler: p.m }))),
       },
     },
-    options.now === undefined ? META : "",
+    META,
   );
   const now = options.now ?? indexedTime(first.extra as Meta);
+  const covered = indexedBlock(first.extra as Meta);
   const lists = first.items.lists as (ListRow & { challengeId: string })[];
-  if (lists.length === 0) return [];
+  if (lists.length === 0) return { found: [], indexedBlock: covered };
   const members = new Map(lists.map((l) => [`${l.challengeId}/${l.listId}`, l.members]));
   const modelers = new Map(
     (first.items.modelers as (ModelerRow & { challengeId: string })[]).map((m) => [
@@ -109,9 +118,10 @@ export async function openRequestsFor(
       const key = `${row.challengeId}/${m}`;
       const info = modelers.get(key);
       if (!wanted.has(key) || answered.has(m) || !info) continue;
+      if (host !== undefined && info.host.toLowerCase() !== host) continue;
       if (!canAnswer({ ...info, index }, request.createdAt)) continue;
       open.push({ ...request, index, modeler: getAddress(m) });
     }
   }
-  return open;
+  return { found: open, indexedBlock: covered };
 }

@@ -184,3 +184,12 @@ export interface IndexedOpenRequest extends IndexedRequest {
   index: number;
   modeler: string;
 }
+
+/**
+ * What a daemon's scan found, and the last block the index held when it was read: a reader that must miss
+ * nothing scans the chain's logs after that block (the index lags the head by a block or two).
+ */
+export interface IndexedScan<T> {
+  found: T[];
+  indexedBlock: number;
+}

@@ -41,6 +41,7 @@ import type {
   IndexedModeler,
   IndexedOpenRequest,
   IndexedRequest,
+  IndexedScan,
   ModelerEpoch,
   RequestPage,
 } from "./indexer-types";
@@ -283,21 +284,21 @@ export class IndexerClient {
 
   /**
    * Requests never answered nor refunded whose deadline is before `now` (of one challenge, or all): what the
-   * keeper's refund sweep refunds. Oldest deadline first.
+   * keeper's refund sweep refunds. Oldest deadline first, with the last block indexed.
    */
-  expiredUnrefunded(challengeId: bigint | undefined, now: bigint): Promise<IndexedRequest[]> {
+  expiredUnrefunded(challengeId: bigint | undefined, now: bigint): Promise<IndexedScan<IndexedRequest>> {
     return expiredUnrefunded(this.transport, challengeId, now);
   }
 
   /**
    * Requests made at or after `since` on lists naming the given modelers, that such a modeler may answer and
-   * has not answered yet (sdk/indexer-scans.ts). The host agent's restart scan.
+   * has not answered yet (sdk/indexer-scans.ts), with the last block indexed. The host agent's scan.
    */
   openRequestsFor(
     pairs: readonly { challengeId: bigint; modeler: string }[],
     since: bigint,
-    options: { now?: bigint } = {},
-  ): Promise<IndexedOpenRequest[]> {
+    options: { now?: bigint; host?: string } = {},
+  ): Promise<IndexedScan<IndexedOpenRequest>> {
     return openRequestsFor(this.transport, pairs, since, options);
   }
 }

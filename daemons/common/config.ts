@@ -32,6 +32,7 @@ export const COMMON_FLAGS = {
   "poll-ms": { type: "string" },
   "log-range": { type: "string" },
   "log-level": { type: "string" },
+  indexer: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -45,6 +46,7 @@ export function commonUsage(pollMs: number): string {
     `  --poll-ms <ms>            longest wait between passes            env POLL_MS      default ${pollMs}`,
     "  --log-range <blocks>      blocks per eth_getLogs call            env LOG_RANGE    default 2000",
     "  --log-level <level>       pino level                             env LOG_LEVEL    default info",
+    "  --indexer <url>           read history from the indexer          env INDEXER_URL  default: logs only",
     "  -h, --help                this text",
   ].join("\n");
 }
@@ -56,6 +58,8 @@ export interface CommonConfig {
   pollMs: number;
   logRange: number;
   logLevel: string;
+  /** The indexer's base URL: scans read history from it, and the chain's logs only after its last block. */
+  indexerUrl?: string;
 }
 
 type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -140,6 +144,9 @@ export function commonConfig(values: FlagValues, env: Env, defaultPollMs: number
   if (onceEnv !== undefined && onceEnv !== "" && onceEnv !== "0" && onceEnv !== "1") {
     throw new ConfigError(`ONCE must be 0 or 1, got "${onceEnv}"`);
   }
+  const indexerUrl = setting(values, "indexer", env, "INDEXER_URL");
+  if (indexerUrl !== undefined && !/^https?:\/\/\S+$/.test(indexerUrl))
+    throw new ConfigError(`--indexer must be an http(s) URL, got "${indexerUrl}"`);
   return {
     rpc,
     deployment,
@@ -147,5 +154,6 @@ export function commonConfig(values: FlagValues, env: Env, defaultPollMs: number
     pollMs: integer(setting(values, "poll-ms", env, "POLL_MS"), "--poll-ms", defaultPollMs, 10, 86_400_000),
     logRange: integer(setting(values, "log-range", env, "LOG_RANGE"), "--log-range", 2_000, 1, 1_000_000),
     logLevel,
+    indexerUrl,
   };
 }

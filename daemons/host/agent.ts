@@ -1,8 +1,10 @@
 import { isAddress, getAddress, type Signer } from "ethers";
+import type { IndexedOpenRequest } from "../../sdk/indexer-types";
 import { Market, RequestStatus, type OpenRequest } from "../../sdk/market";
 import { ERROR_CODES, decodeText, type ErrorCode } from "../../sdk/text";
 import { rpcRetry } from "../common/act";
 import { ConfigError } from "../common/config";
+import type { IndexedHistory } from "../common/indexer";
 import type { Logger } from "../common/logger";
 import { DEFAULT_RETRY, type RetryOptions } from "../common/retry";
 import { isAbort, sleep } from "../common/sleep";
@@ -62,6 +64,8 @@ export interface HostAgentOptions {
   summaryMs?: number;
   /** Real milliseconds between two checks that a served modeler names this host (default an hour). */
   namedCheckMs?: number;
+  /** Each pass finds the open requests in the indexer up to its last block, and in the logs after it. */
+  history?: IndexedHistory;
 }
 
 export const MAX_BATCH = 50;
@@ -177,7 +181,7 @@ export class HostAgent {
     // Every request that may still be open was made in the last SLA window.
     const windowStart = now > sla ? now - sla : 0n;
     this.windowBlock = await rpc("blockAt", () => this.market.blockAt(windowStart, this.windowBlock));
-    const open = await rpc("openRequests", () => this.openRequests(this.windowBlock, head));
+    const open = await rpc("openRequests", () => this.openRequests(this.windowBlock, head, windowStart));
     const due: OpenRequest[] = [];
     for (const r of open) {
       if (this.sender.pending(r) && !this.tooClose(r, now, report)) due.push(r);
@@ -221,10 +225,25 @@ export class HostAgent {
     }
   }
 
-  /** The (request, list position) pairs open to the modelers this host serves, most urgent first. */
-  private async openRequests(fromBlock: number, toBlock: number): Promise<OpenRequest[]> {
-    const host = this.host!.toLowerCase();
+  /**
+   * The (request, list position) pairs open to the modelers this host serves, most urgent first: from the
+   * indexer, when there is one, up to its last block, and from the chain's logs after it.
+   */
+  private async openRequests(fromBlock: number, toBlock: number, since: bigint): Promise<OpenRequest[]> {
     const now = await this.market.now();
+    const indexed = await this.options.history?.read("openRequestsFor", (c) =>
+      c.openRequestsFor(this.modelers, since, { now, host: this.host }),
+    );
+    const from = indexed ? Math.max(fromBlock, indexed.indexedBlock + 1) : fromBlock;
+    const scanned = from <= toBlock ? await this.scanLogs(from, toBlock, now) : [];
+    const seen = new Set(scanned.map(keyOf));
+    const found = [...scanned, ...(indexed?.found ?? []).filter((r) => !seen.has(keyOf(r))).map(openRequest)];
+    return found.sort((a, b) => (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : a.index - b.index));
+  }
+
+  /** The pairs open to this host's modelers among the requests the logs of the range tell. */
+  private async scanLogs(fromBlock: number, toBlock: number, now: bigint): Promise<OpenRequest[]> {
+    const host = this.host!.toLowerCase();
     const made = (await this.market.requestsMade({ fromBlock, toBlock, maxRange: this.options.logRange })).filter(
       (r) => r.deadline > now && !this.finished.has(r.requestId),
     );
@@ -251,9 +270,7 @@ export class HostAgent {
         return left.map((m) => ({ ...r, index: m.index, modeler: m.modeler }));
       }),
     );
-    return found
-      .flat()
-      .sort((a, b) => (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : a.index - b.index));
+    return found.flat();
   }
 
   /** Skips `r`, logged once, when it has less than the margin left at `now`: too close to risk an answer. */
@@ -401,4 +418,10 @@ export class HostAgent {
     if (code === ERROR_CODES.invalidInput) this.log.info(fields, msg);
     else this.log.warn(fields, msg);
   }
+}
+
+/** An indexed request as the log scan gives it: what an answer needs, without its history. */
+function openRequest(r: IndexedOpenRequest): OpenRequest {
+  const { requestId, key, input, createdAt, deadline, blockNumber, txHash, index, modeler } = r;
+  return { requestId, key, input, createdAt, deadline, blockNumber, txHash, index, modeler };
 }

@@ -4,6 +4,7 @@ import { Market, RequestStatus, type MadeRequest } from "../../sdk/market";
 import { decodeError } from "../../sdk/errors";
 import { act, rpcRetry } from "../common/act";
 import type { Logger } from "../common/logger";
+import type { IndexedHistory } from "../common/indexer";
 import { DEFAULT_RETRY, type RetryOptions } from "../common/retry";
 import { leaderboardHash, topModelers, type Leaderboard } from "./leaderboard";
 import { readLeaderboard, type Source } from "./source";
@@ -27,6 +28,8 @@ export interface KeeperOptions {
   retry?: RetryOptions;
   /** Reads a leaderboard; the default reads files and URLs. */
   load?: (source: Source) => Promise<Leaderboard>;
+  /** The refund sweep finds expired requests in the indexer's whole history, and in the logs after it. */
+  history?: IndexedHistory;
 }
 
 /** What one pass did, and when (chain time) the next one has work. */
@@ -277,7 +280,12 @@ export class Keeper {
   private async sweepRefunds(now: bigint, report: KeeperReport, signal?: AbortSignal) {
     const rpc = rpcRetry(this.log, this.retry, signal);
     const head = await rpc("blockNumber", () => this.market.provider.getBlockNumber());
-    const from = this.cursor ?? Math.max(this.options.fromBlock ?? 0, head - (this.options.lookbackBlocks ?? 10_000));
+    let from = this.cursor ?? Math.max(this.options.fromBlock ?? 0, head - (this.options.lookbackBlocks ?? 10_000));
+    const indexed = await this.options.history?.read("expiredUnrefunded", (c) => c.expiredUnrefunded(undefined, now));
+    if (indexed) {
+      for (const r of indexed.found) this.pending.set(r.requestId, r);
+      from = Math.max(from, indexed.indexedBlock + 1);
+    }
     if (from <= head) {
       const made = await rpc("requestsMade", () =>
         this.market.requestsMade({ fromBlock: from, toBlock: head, maxRange: this.options.logRange }),

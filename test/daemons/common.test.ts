@@ -341,7 +341,11 @@ describe("daemons/common", () => {
         fromEnv.once,
         fromEnv.logRange,
         fromEnv.lookbackBlocks,
-      ]).to.deep.equal(["http://node:8545", 5_000, [a, b], false, 2_000, 10_000]);
+        fromEnv.indexerUrl,
+      ]).to.deep.equal(["http://node:8545", 5_000, [a, b], false, 2_000, 10_000, undefined]);
+      const indexed = keeperConfig([], { ...env, INDEXER_URL: "http://127.0.0.1:42069" });
+      if (indexed === "help") throw new Error("help");
+      expect(indexed.indexerUrl).to.equal("http://127.0.0.1:42069");
       expect(fromEnv.deployment.startBlock).to.equal(3);
       expect(fromEnv.key.address).to.equal("0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A");
 
@@ -379,6 +383,7 @@ describe("daemons/common", () => {
         [[], { ...base, DEPLOYMENT: "/nonexistent/net.json" }, "no deployment file /nonexistent/net.json"],
         [["--log-level", "loud"], base, "--log-level must be one of"],
         [[], { ...base, ONCE: "yes" }, 'ONCE must be 0 or 1, got "yes"'],
+        [["--indexer", "localhost:42069"], base, '--indexer must be an http(s) URL, got "localhost:42069"'],
       ];
       for (const [argv, env, message] of cases)
         expect(() => keeperConfig(argv, env), message).to.throw(ConfigError, message);

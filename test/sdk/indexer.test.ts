@@ -258,35 +258,40 @@ describe("indexer: sdk/indexer", function () {
         return ids.sort((a, b) => Number(a.deadline - b.deadline)).map((r) => r.requestId);
       };
       const r7 = s.story.ledger.requests.get("r7")!;
-      const atHead = await client.expiredUnrefunded(undefined, s.headTime);
+      const atHead = (await client.expiredUnrefunded(undefined, s.headTime)).found;
       expect(atHead.map((r) => r.requestId)).to.deep.equal(await expired(s.headTime));
       expect(atHead.map((r) => [r.requestId, r.status, r.key])).to.deep.equal([[r7.requestId, "expired", r7.key]]);
-      expect(await client.expiredUnrefunded(c1(), s.headTime)).to.deep.equal([]);
+      expect((await client.expiredUnrefunded(c1(), s.headTime)).found).to.deep.equal([]);
       const later = s.story.ledger.requests.get("r9")!.deadline + 1n;
-      expect((await client.expiredUnrefunded(undefined, later)).map((r) => r.requestId)).to.deep.equal(
+      expect((await client.expiredUnrefunded(undefined, later)).found.map((r) => r.requestId)).to.deep.equal(
         await expired(later),
       );
-      expect((await client.expiredUnrefunded(c2(), later)).map((r) => r.requestId)).to.deep.equal([r7.requestId]);
+      expect((await client.expiredUnrefunded(c2(), later)).found.map((r) => r.requestId)).to.deep.equal([r7.requestId]);
     });
   });
 
   describe("openRequestsFor", () => {
-    it("gives what the SDK's log scan `openRequestsFor` gives for the host at the head", async () => {
+    it("gives what the SDK's log scan `openRequestsFor` gives for the host at the head, and the block it covers", async () => {
       const pairs = s.story.ledger.challenges.flatMap((challengeId) =>
         MODELERS.map((m) => ({ challengeId, modeler: m.address })),
       );
-      const indexed = await client.openRequestsFor(pairs, 0n, { now: s.headTime });
+      const now = s.headTime;
+      const { found: indexed, indexedBlock } = await client.openRequestsFor(pairs, 0n, { now, host: HOST.address });
       const scanned = await s.market.openRequestsFor(HOST.address, { fromBlock: s.deployment.startBlock });
       const key = (r: { requestId: bigint; index: number; modeler: string }) => [r.requestId, r.index, r.modeler];
       expect(indexed.map(key)).to.deep.equal(scanned.map(key));
       expect(indexed.length).to.be.greaterThan(0);
       expect(indexed[0]).to.deep.include({ key: scanned[0].key, createdAt: scanned[0].createdAt });
+      expect(indexedBlock).to.equal(await s.node.provider.getBlockNumber());
+      // Only the modelers whose current host it is.
+      const elsewhere = await client.openRequestsFor(pairs, 0n, { now, host: MODELERS[0].address });
+      expect(elsewhere).to.deep.equal({ found: [], indexedBlock });
     });
 
     it("without `now`, every request since `since` that the modeler has not answered; only the pairs asked", async () => {
       const r1 = s.story.ledger.requests.get("r1")!;
       const m1 = MODELERS[1].address;
-      const open = await client.openRequestsFor([{ challengeId: c1(), modeler: m1 }], r1.createdAt);
+      const open = (await client.openRequestsFor([{ challengeId: c1(), modeler: m1 }], r1.createdAt)).found;
       expect(open.length).to.be.greaterThan(0);
       for (const r of open) {
         expect([r.modeler, r.key.challengeId, r.createdAt >= r1.createdAt]).to.deep.equal([m1, c1(), true]);
@@ -298,7 +303,7 @@ describe("indexer: sdk/indexer", function () {
       const ids = open.map((r) => r.requestId);
       expect(ids).to.include(s.story.ledger.requests.get("r2")!.requestId);
       expect(ids).to.not.include(r1.requestId);
-      expect(await client.openRequestsFor([], 0n)).to.deep.equal([]);
+      expect((await client.openRequestsFor([], 0n)).found).to.deep.equal([]);
     });
   });
 
