@@ -123,11 +123,18 @@ export class GraphqlTransport {
     let res: Response;
     let body: { data?: T; errors?: { message: string }[] };
     try {
-      res = await this.fetchFn(endpoint, {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ query: document }),
-        signal: abort.signal,
+      const post = () =>
+        this.fetchFn(endpoint, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json" },
+          body: JSON.stringify({ query: document }),
+          signal: abort.signal,
+        });
+      // The indexer closes idle keep-alive connections after 5 s: a read that left on one just as it closed is
+      // sent again, once (a query changes nothing).
+      res = await post().catch((err: unknown) => {
+        if (abort.signal.aborted) throw err;
+        return post();
       });
       const text = await res.text();
       try {

@@ -18,7 +18,7 @@ export interface Modeler {
   scores: { week1: number; week2: number };
 }
 
-/** Everybody in the demo, as accounts of the in-process network. */
+/** Everybody in the demo, as accounts of the network (the in-process one, or a node with the same accounts). */
 export interface Cast {
   operator: HardhatEthersSigner;
   treasury: HardhatEthersSigner;

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 
-/** The in-process network's EIP-1193 provider, as Hardhat gives it (`hre.network.provider`). */
+/** The network's EIP-1193 provider, as Hardhat gives it (`hre.network.provider`). */
 export interface NetworkProvider {
   request(args: { method: string; params?: unknown[] | object }): Promise<unknown>;
   send(method: string, params?: unknown[]): Promise<unknown>;
@@ -15,6 +15,36 @@ interface Waiter {
   onAbort?: () => void;
 }
 
+/** How long an idle node is watched for a block it mines on its own. */
+const IDLE_WATCH_MS = 1_500;
+const LOCAL_CHAIN_ID = 31337;
+
+/**
+ * Refuses a chain whose clock the demo cannot own. The in-process network qualifies; so does a local Hardhat
+ * node (chain 31337) that mines every transaction at once and nothing else, as `MINE_INTERVAL_MS=0 npx hardhat
+ * node` does. A node that also mines on an interval would date blocks of its own between the demo's, after the
+ * time the demo set for its next transaction: it is caught when it mines while watched for IDLE_WATCH_MS.
+ */
+export async function checkOwnClock(network: string, provider: NetworkProvider): Promise<void> {
+  if (network === "hardhat") return;
+  const refuse = (why: string): never => {
+    throw new Error(
+      `the demo drives the chain's clock: run it in process (npm run demo) or against a local Hardhat node ` +
+        `that mines only on transactions (MINE_INTERVAL_MS=0 npx hardhat node); network ${network} ${why}`,
+    );
+  };
+  const chainId = Number(await provider.request({ method: "eth_chainId" }));
+  if (chainId !== LOCAL_CHAIN_ID) refuse(`is chain ${chainId}, not ${LOCAL_CHAIN_ID}`);
+  const client = String(await provider.request({ method: "web3_clientVersion" }));
+  if (!client.startsWith("HardhatNetwork")) refuse(`is ${client}, not a Hardhat node`);
+  if ((await provider.request({ method: "hardhat_getAutomine" })) !== true)
+    refuse("does not mine transactions as they come");
+  const before = await provider.request({ method: "eth_blockNumber" });
+  await new Promise((resolve) => setTimeout(resolve, IDLE_WATCH_MS));
+  if ((await provider.request({ method: "eth_blockNumber" })) !== before)
+    refuse(`mined a block within ${IDLE_WATCH_MS} ms on its own (or another client uses it)`);
+}
+
 /** Turns of the event loop with no RPC call in flight after which the simulation counts as waiting. */
 const QUIET_TURNS = 3;
 
@@ -25,9 +55,10 @@ function abortError(): Error {
 }
 
 /**
- * Simulated time for the demo and the tests, on the in-process network. The chain's clock moves only when
- * the caller moves it: `at` mines an empty block at an exact time (the hosts and the keeper read "now" from
- * the latest block), `nextBlockAt` dates the next transaction.
+ * Simulated time for the demo and the tests, on a chain whose clock they own (`checkOwnClock`): the in-process
+ * network, or a local node that mines only on transactions. The chain's clock moves only when the caller moves
+ * it: `at` mines an empty block at an exact time (the hosts and the keeper read "now" from the latest block),
+ * `nextBlockAt` dates the next transaction.
  *
  * `sleep` is the host agents' clock (their models' `ctx.sleep` and their time budgets), a discrete-event
  * scheduler: a sleep of `ms` wakes at the latest block's time plus `ms`; once nothing runs (no RPC call in

@@ -7,6 +7,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import LocalMarketModule from "../../ignition/modules/LocalMarket";
 import { InferenceMarket__factory, TestToken__factory } from "../../typechain-types";
 import { Market, type Settings } from "../../sdk/market";
+import type { Deployment } from "../../sdk/deployment";
 import { epochOf, isoOf, type TimeConfig } from "../../sdk/time";
 import { Keeper, type KeeperReport } from "../../daemons/keeper/keeper";
 import { HostAgent, type HostReport } from "../../daemons/host/agent";
@@ -52,6 +53,8 @@ export interface DemoResult {
 }
 
 export interface ScenarioOptions {
+  /** Once the market is deployed, before anything else happens on it. */
+  onDeployed?(deployment: Deployment): void;
   /** The number of steps, once the plan is known. */
   onPlan?(steps: number): void;
   /** After each step, with its chain time. */
@@ -65,9 +68,9 @@ interface Step {
 }
 
 /**
- * Plays the demo's two weeks on `hre`'s in-process network with the SDK, the keeper and the host agents,
- * then reads the market's events back and audits them. The caller owns the network: the run moves its
- * clock about three weeks forward.
+ * Plays the demo's two weeks on `hre`'s network (the in-process one, or a node that passed `checkOwnClock`)
+ * with the SDK, the keeper and the host agents, then reads the market's events back and audits them. The
+ * caller owns the network: the run moves its clock about three weeks forward.
  */
 export async function runScenario(hre: HardhatRuntimeEnvironment, options: ScenarioOptions = {}): Promise<DemoResult> {
   const cast = await castOf(hre);
@@ -78,10 +81,32 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
 
   // ------------------------------------------------------------------ deployment (through Ignition, as scripts/deploy.ts)
   const startBlock = (await provider.getBlockNumber()) + 1;
-  const deployed = await hre.ignition.deploy(LocalMarketModule, {
-    parameters: { LocalMarket: { admin: cast.operator.address, treasury: cast.treasury.address } },
-  });
+  // Off the in-process network Ignition keeps a journal, which would make a later run on the same node reuse
+  // this market: each run deploys under an id of its own and drops the journal once deployed.
+  const deploymentId = hre.network.name === "hardhat" ? undefined : `demo-${process.pid}-${Date.now()}`;
+  let deployed;
+  try {
+    deployed = await hre.ignition.deploy(LocalMarketModule, {
+      parameters: { LocalMarket: { admin: cast.operator.address, treasury: cast.treasury.address } },
+      deploymentId,
+    });
+  } finally {
+    if (deploymentId)
+      rmSync(join(hre.config.paths.ignition, "deployments", deploymentId), { recursive: true, force: true });
+  }
   const marketAddress = await deployed.market.getAddress();
+  if (options.onDeployed) {
+    let marketBlock = startBlock;
+    while ((await provider.getCode(marketAddress, marketBlock)) === "0x") marketBlock++;
+    options.onDeployed({
+      network: hre.network.name,
+      chainId: Number((await provider.getNetwork()).chainId),
+      market: marketAddress,
+      token: await deployed.token.getAddress(),
+      startBlock: marketBlock,
+      deployedAt: isoOf(BigInt((await provider.getBlock(marketBlock))!.timestamp)),
+    });
+  }
   const contract = InferenceMarket__factory.connect(marketAddress, cast.operator);
   const token = TestToken__factory.connect(await deployed.token.getAddress(), cast.operator);
   const market = Market.connect(marketAddress, cast.operator);
@@ -119,7 +144,7 @@ export async function runScenario(hre: HardhatRuntimeEnvironment, options: Scena
   const keeper = new Keeper({
     signer: cast.keeper,
     market: marketAddress,
-    leaderboards: [boardPath],
+    leaderboards: [{ challengeId, source: boardPath }],
     log: keeperLog.log,
     fromBlock: startBlock,
   });

@@ -158,13 +158,18 @@ export class Indexer {
     return Date.now() - started;
   }
 
-  /** A GraphQL query's data; GraphQL errors throw. */
+  /**
+   * A GraphQL query's data; GraphQL errors throw. A read is sent again once when its connection fails: the
+   * server closes idle keep-alive connections after 5 s, and a request can leave on one just as it closes.
+   */
   async query<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const res = await fetch(`${this.url}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query, variables }),
-    });
+    const post = () =>
+      fetch(`${this.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query, variables }),
+      });
+    const res = await post().catch(post);
     const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
     if (body.errors?.length || !body.data) {
       throw new Error(`GraphQL: ${body.errors?.map((e) => e.message).join("; ") ?? res.statusText}\n${query}`);

@@ -316,6 +316,25 @@ describe("indexer: sdk/indexer", function () {
       expect(whole.items.a.length).to.be.greaterThan(4);
     });
 
+    it("sends a read again, once, when its connection closes under it", async () => {
+      let calls = 0;
+      const closing = (failures: number) =>
+        new IndexerClient(s.indexer.url, {
+          fetch: (input, init) =>
+            ++calls <= failures
+              ? Promise.reject(new TypeError("fetch failed", { cause: new Error("other side closed") }))
+              : fetch(input, init),
+        });
+      const id = s.story.ledger.requests.get("r1")!.requestId;
+      expect((await closing(1).request(id))?.requestId).to.equal(id);
+      expect(calls).to.equal(2);
+      calls = 0;
+      const twice = (await closing(2)
+        .request(id)
+        .catch((e) => e)) as IndexerError;
+      expect([twice.kind, calls]).to.deep.equal(["unreachable", 2]);
+    });
+
     it("says in one line that an indexer is unreachable, answers an error, or is too slow", async () => {
       const url = `http://127.0.0.1:${await freePort()}`;
       const down = await new IndexerClient(url).request(1n).catch((e) => e);
