@@ -7,8 +7,8 @@ import "dotenv/config";
 import { ConfigError, startFailure } from "./common/config";
 import { checkDeployment, connect } from "./common/connect";
 import { IndexedHistory } from "./common/indexer";
-import { createLogger } from "./common/logger";
 import { runDaemon } from "./common/run";
+import { monitoring } from "./common/serve";
 import { HostAgent } from "./host/agent";
 import { HOST_USAGE, hostConfig } from "./host/config";
 
@@ -25,8 +25,8 @@ async function main(): Promise<number> {
     console.log(HOST_USAGE);
     return 0;
   }
-  const log = createLogger("host", config.logLevel);
   const { provider, signer } = connect(config.rpc, config.deployment, config.key);
+  const { log, close } = await monitoring("host", config, provider, signer.address);
   const history = config.indexerUrl ? new IndexedHistory(config.indexerUrl, config.deployment.market, log) : undefined;
   const agent = new HostAgent({
     signer,
@@ -72,6 +72,7 @@ async function main(): Promise<number> {
       skipped: r.skipped.length,
     }),
   });
+  await close();
   provider.destroy();
   return code;
 }

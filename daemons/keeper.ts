@@ -6,8 +6,8 @@ import "dotenv/config";
 import { ConfigError, startFailure } from "./common/config";
 import { checkDeployment, connect } from "./common/connect";
 import { IndexedHistory } from "./common/indexer";
-import { createLogger } from "./common/logger";
 import { runDaemon } from "./common/run";
+import { monitoring } from "./common/serve";
 import { KEEPER_USAGE, keeperConfig } from "./keeper/config";
 import { keeperDaemon } from "./keeper/daemon";
 import { Keeper } from "./keeper/keeper";
@@ -25,8 +25,8 @@ async function main(): Promise<number> {
     console.log(KEEPER_USAGE);
     return 0;
   }
-  const log = createLogger("keeper", config.logLevel);
   const { provider, signer } = connect(config.rpc, config.deployment, config.key);
+  const { log, close } = await monitoring("keeper", config, provider, signer.address);
   const history = config.indexerUrl ? new IndexedHistory(config.indexerUrl, config.deployment.market, log) : undefined;
   const keeper = new Keeper({
     signer,
@@ -49,6 +49,7 @@ async function main(): Promise<number> {
       },
     }),
   );
+  await close();
   provider.destroy();
   return code;
 }

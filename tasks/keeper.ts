@@ -24,7 +24,7 @@ function leftOut(dropped: Dropped[], below: Ranked[]): string[] {
 }
 
 marketTask("promote", "Promotes a challenge's Top-10 from a leaderboard (needs KEEPER_ROLE, inside the window)")
-  .addParam("leaderboard", "leaderboard file or http(s) URL: { challengeId, entries: [{ modeler, score }] }")
+  .addParam("leaderboard", "leaderboard file or https URL: { challengeId, entries: [{ modeler, score }] }")
   .addOptionalParam("challenge", "challenge id (default: the leaderboard's; must match it)")
   .setAction(
     action(async (ctx, args: CommonArgs & { leaderboard: string; challenge?: string }) => {

@@ -1,7 +1,7 @@
 import { RevertError, decodeError } from "../../sdk/errors";
 import type { Sent } from "../../sdk/market";
 import type { Logger } from "./logger";
-import { isTransient, withRetry, type RetryOptions } from "./retry";
+import { errorKind, isTransient, withRetry, type RetryOptions } from "./retry";
 import { isAbort } from "./sleep";
 
 export type Outcome = "sent" | "already" | "reverted" | "failed";
@@ -15,7 +15,10 @@ export function rpcRetry(log: Logger, retry: RetryOptions, signal?: AbortSignal)
       ...retry,
       signal,
       onRetry: (err, attempt, delayMs) =>
-        log.warn({ action: "rpc", status: "retrying", what, attempt, delayMs, error: decodeError(err) }, "RPC error"),
+        log.warn(
+          { action: "rpc", status: "retrying", what, attempt, delayMs, kind: errorKind(err), error: decodeError(err) },
+          "RPC error",
+        ),
     });
 }
 

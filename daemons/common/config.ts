@@ -1,5 +1,5 @@
 import { inspect, parseArgs, type ParseArgsConfig } from "node:util";
-import { Wallet, isAddress, getAddress } from "ethers";
+import { Wallet, isAddress, getAddress, parseEther } from "ethers";
 import { readDeployment, type Deployment } from "../../sdk/deployment";
 
 /** A bad flag, environment variable or file: the daemon prints it and exits before doing anything. */
@@ -33,6 +33,9 @@ export const COMMON_FLAGS = {
   "log-range": { type: "string" },
   "log-level": { type: "string" },
   indexer: { type: "string" },
+  "metrics-port": { type: "string" },
+  "metrics-host": { type: "string" },
+  "min-balance-eth": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -47,6 +50,9 @@ export function commonUsage(pollMs: number): string {
     "  --log-range <blocks>      blocks per eth_getLogs call            env LOG_RANGE    default 2000",
     "  --log-level <level>       pino level                             env LOG_LEVEL    default info",
     "  --indexer <url>           read history from the indexer          env INDEXER_URL  default: logs only",
+    "  --metrics-port <port>     serve /metrics and /healthz            env METRICS_PORT default: no server",
+    "  --metrics-host <host>     the address the server binds           env METRICS_HOST default 127.0.0.1",
+    "  --min-balance-eth <eth>   /healthz fails below this balance      env MIN_BALANCE_ETH default 0.01",
     "  -h, --help                this text",
   ].join("\n");
 }
@@ -60,6 +66,15 @@ export interface CommonConfig {
   logLevel: string;
   /** The indexer's base URL: scans read history from it, and the chain's logs only after its last block. */
   indexerUrl?: string;
+  /** With METRICS_PORT: where /metrics and /healthz are served, and the signer's balance floor for health. */
+  metrics?: MetricsConfig;
+}
+
+export interface MetricsConfig {
+  port: number;
+  host: string;
+  /** In wei: /healthz fails below it. */
+  minBalance: bigint;
 }
 
 type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -155,5 +170,20 @@ export function commonConfig(values: FlagValues, env: Env, defaultPollMs: number
     logRange: integer(setting(values, "log-range", env, "LOG_RANGE"), "--log-range", 2_000, 1, 1_000_000),
     logLevel,
     indexerUrl,
+    metrics: metricsConfig(values, env),
+  };
+}
+
+/** The metrics server's settings; none without a port (then there is no server). */
+function metricsConfig(values: FlagValues, env: Env): MetricsConfig | undefined {
+  const port = setting(values, "metrics-port", env, "METRICS_PORT");
+  if (port === undefined) return undefined;
+  const floor = (setting(values, "min-balance-eth", env, "MIN_BALANCE_ETH") ?? "0.01").trim();
+  if (!/^\d+(\.\d{1,18})?$/.test(floor))
+    throw new ConfigError(`--min-balance-eth must be an amount of ETH such as 0.05, got "${floor}"`);
+  return {
+    port: integer(port, "--metrics-port", 0, 1, 65_535),
+    host: setting(values, "metrics-host", env, "METRICS_HOST") ?? "127.0.0.1",
+    minBalance: parseEther(floor),
   };
 }

@@ -18,6 +18,8 @@ function codeChain(err: unknown, depth = 0): string[] {
   return [...own, ...codeChain(e.cause, depth + 1), ...codeChain(e.error, depth + 1)];
 }
 
+const transientCode = (c: string) => TRANSIENT_CODES.has(c) || /^E[A-Z]+$/.test(c) || c.startsWith("UND_ERR_");
+
 /**
  * Whether `err` is an RPC or network failure that may pass on a later try. A revert is not: the chain
  * answered, and its custom error is decoded and logged instead. Neither is an abort (the daemon stops).
@@ -27,8 +29,13 @@ export function isTransient(err: unknown): boolean {
   const codes = codeChain(err);
   if (codes.includes("CALL_EXCEPTION")) return false;
   // Node's socket errors (ECONNREFUSED, ECONNRESET, ETIMEDOUT…) and undici's (UND_ERR_…), or fetch's own.
-  if (codes.some((c) => TRANSIENT_CODES.has(c) || /^E[A-Z]+$/.test(c) || c.startsWith("UND_ERR_"))) return true;
+  if (codes.some(transientCode)) return true;
   return err instanceof TypeError && err.message === "fetch failed";
+}
+
+/** What kind of RPC failure `err` is, for the metrics: its first transient code, e.g. ECONNREFUSED or TIMEOUT. */
+export function errorKind(err: unknown): string {
+  return codeChain(err).find(transientCode) ?? (err instanceof TypeError ? "FETCH_FAILED" : "OTHER");
 }
 
 export interface RetryOptions {

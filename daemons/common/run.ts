@@ -2,7 +2,7 @@ import type { EventEmitter } from "node:events";
 import { decodeError } from "../../sdk/errors";
 import type { Logger } from "./logger";
 import { start } from "./loop";
-import { withRetry, type RetryOptions } from "./retry";
+import { errorKind, withRetry, type RetryOptions } from "./retry";
 import { onSignals } from "./signals";
 import { isAbort } from "./sleep";
 
@@ -52,7 +52,10 @@ export async function runDaemon<R>(spec: DaemonSpec<R>): Promise<number> {
       retries: spec.once ? 5 : Infinity,
       signal: controller.signal,
       onRetry: (err, attempt, delayMs) =>
-        log.warn({ action: "start", status: "retrying", attempt, delayMs, error: decodeError(err) }, "RPC not ready"),
+        log.warn(
+          { action: "start", status: "retrying", attempt, delayMs, kind: errorKind(err), error: decodeError(err) },
+          "RPC not ready",
+        ),
     });
   } catch (err) {
     removeSignals();

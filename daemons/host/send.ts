@@ -94,8 +94,8 @@ export class Sender {
     await Promise.all(this.mining);
   }
 
-  /** Leaves `r` unanswered: it cannot be answered in time. Logged once. */
-  skip(r: OpenRequest, report: HostReport, reason: string) {
+  /** Leaves `r` unanswered: it cannot be answered in time (`late`: its deadline has passed). Logged once. */
+  skip(r: OpenRequest, report: HostReport, reason: string, late = false) {
     const id = keyOf(r);
     report.skipped.push({ id, reason });
     if (!this.once(`${id}:skipped`, r.deadline)) return;
@@ -109,6 +109,7 @@ export class Sender {
         index: r.index,
         deadline: r.deadline,
         reason,
+        late,
       },
       "answer: cannot make it in time",
     );
@@ -126,7 +127,7 @@ export class Sender {
     const live = ready.filter(({ r }) => {
       if (r.deadline > now) return true;
       this.outputs.delete(keyOf(r));
-      this.skip(r, report, `deadline passed while the model ran (now ${now}, deadline ${r.deadline})`);
+      this.skip(r, report, `deadline passed while the model ran (now ${now}, deadline ${r.deadline})`, true);
       return false;
     });
     // The chain may have moved while the model ran: answer only what is still unanswered.
@@ -227,7 +228,7 @@ export class Sender {
       ? "given up: the deadline passed"
       : "back to the pool: the next pass sends it again if it is still open to this host";
     this.log.warn(
-      { ...fields, status, error: decodeError(error), retry: !late },
+      { ...fields, status, error: decodeError(error), retry: !late, late },
       stage === "mined"
         ? `answer: skipped by the contract in a mined batch; ${next}`
         : `answer: left out of the batch, the contract would skip it; ${next}`,
@@ -294,6 +295,9 @@ export class Sender {
       const receipt = await tx.wait();
       if (!receipt) throw new Error(`no receipt for ${tx.hash}`);
       report.transactions++;
+      // The delay is chain time, for the metrics; a block that cannot be read leaves it out, never the answer.
+      const block = await receipt.getBlock().catch(() => null);
+      const delayS = (r: OpenRequest) => (block ? BigInt(block.timestamp) - r.createdAt : undefined);
       const skipped = new Map(this.market.skippedIn(receipt).map((s) => [keyOf(s), s.error]));
       let landed = 0;
       for (const item of items) {
@@ -313,6 +317,7 @@ export class Sender {
               txHash: tx.hash,
               block: receipt.blockNumber,
               batch: items.length,
+              delayS: delayS(item.r),
             },
             "answer: sent in a batch",
           );
@@ -324,7 +329,7 @@ export class Sender {
           txHash: tx.hash,
           block: receipt.blockNumber,
           gasUsed: receipt.gasUsed,
-          ...(items.length > 1 ? { landed, skipped: skipped.size } : {}),
+          ...(items.length > 1 ? { landed, skipped: skipped.size } : { delayS: delayS(items[0].r) }),
         },
         `${fields.action}: sent`,
       );

@@ -6,16 +6,16 @@ import { act, rpcRetry } from "../common/act";
 import type { Logger } from "../common/logger";
 import type { IndexedHistory } from "../common/indexer";
 import { DEFAULT_RETRY, type RetryOptions } from "../common/retry";
-import { leaderboardHash, topModelers, type Leaderboard } from "./leaderboard";
-import { readLeaderboard, type Source } from "./source";
+import { LeaderboardError, leaderboardHash, topModelers, type Leaderboard } from "./leaderboard";
+import { readLeaderboard, type BoundSource, type Source } from "./source";
 
 export interface KeeperOptions {
   /** Signs the keeper's transactions; its provider is the keeper's only clock. */
   signer: Signer;
   /** The market's address. */
   market: string;
-  /** One leaderboard per challenge to promote, as file paths or http(s) URLs. */
-  leaderboards: readonly Source[];
+  /** One leaderboard per challenge to promote, each a file path or an https URL bound to its challenge. */
+  leaderboards: readonly BoundSource[];
   log: Logger;
   /** No request is older than this block: the deployment's block. */
   fromBlock?: number;
@@ -61,8 +61,8 @@ export class Keeper {
   private readonly log: Logger;
   private readonly retry: RetryOptions;
   private readonly load: (source: Source) => Promise<Leaderboard>;
-  /** The epoch whose promotion each source is done with (promoted or found promoted). */
-  private readonly promotedEpoch = new Map<Source, bigint>();
+  /** The epoch whose promotion each challenge is done with (promoted or found promoted). */
+  private readonly promotedEpoch = new Map<bigint, bigint>();
   /** `challengeId/epoch` pairs whose evictions and finalization are done. */
   private readonly settled = new Set<string>();
   /** Requests seen made and not yet answered, refunded or found settled, by id. */
@@ -107,26 +107,27 @@ export class Keeper {
 
   /**
    * Reads and checks every leaderboard at start, so that a broken one shows at once and not days later in the
-   * window: each that cannot be read, is not a leaderboard, has no valid entry or names a challenge that does
-   * not exist is logged as an error, and returned. Dropped entries are logged as warnings.
+   * window: each that cannot be read, is not a leaderboard, names another challenge than its own, has no valid
+   * entry or is bound to a challenge that does not exist is logged as an error, and returned. Dropped entries
+   * are logged as warnings.
    */
   async checkLeaderboards(): Promise<Source[]> {
     // The only RPC read comes first: a start-up retried after an RPC error does not log every leaderboard twice.
     const count = await rpcRetry(this.log, this.retry)("challengeCount", () => this.market.contract.challengeCount());
     const unusable: Source[] = [];
-    for (const source of this.options.leaderboards) {
+    for (const bound of this.options.leaderboards) {
+      const { challengeId, source } = bound;
+      const fields = { action: "leaderboard", challengeId, source };
       let board: Leaderboard | undefined;
       let error: string | undefined;
       try {
-        board = await this.load(source);
+        board = await this.read(bound);
         this.logDropped(board, source);
-        if (board.challengeId > count)
-          error = `challenge ${board.challengeId} does not exist (the market has ${count})`;
+        if (challengeId > count) error = unknownChallenge(challengeId, count);
         else if (board.ranking.length === 0) error = "no valid entry";
       } catch (err) {
         error = decodeError(err);
       }
-      const fields = { action: "leaderboard", source, challengeId: board?.challengeId };
       if (error === undefined) {
         const { ranking, dropped } = board!;
         this.log.info(
@@ -142,6 +143,20 @@ export class Keeper {
       );
     }
     return unusable;
+  }
+
+  /**
+   * Reads the leaderboard of `bound`'s challenge. A document naming another challenge is refused whole: its
+   * source is trusted for its own challenge only.
+   */
+  private async read({ challengeId, source }: BoundSource): Promise<Leaderboard> {
+    const board = await this.load(source);
+    if (board.challengeId !== challengeId)
+      throw new LeaderboardError(
+        source,
+        `names challenge ${board.challengeId}, but this source is bound to challenge ${challengeId}`,
+      );
+    return board;
   }
 
   private logDropped(board: Leaderboard, source: Source) {
@@ -166,41 +181,52 @@ export class Keeper {
   // ------------------------------------------------------------------ promotion
 
   private async promoteAll(time: TimeConfig, epoch: bigint, report: KeeperReport, signal?: AbortSignal) {
-    for (const source of this.options.leaderboards) {
+    const due = this.options.leaderboards.filter((b) => this.promotedEpoch.get(b.challengeId) !== epoch);
+    if (due.length === 0) return;
+    const rpc = rpcRetry(this.log, this.retry, signal);
+    const count = await rpc("challengeCount", () => this.market.contract.challengeCount());
+    for (const bound of due) {
       if (signal?.aborted) return;
-      if (this.promotedEpoch.get(source) === epoch) continue;
-      if (await this.promoteOne(source, time, epoch, report, signal)) this.promotedEpoch.set(source, epoch);
+      if (await this.promoteOne(bound, count, time, epoch, report, signal))
+        this.promotedEpoch.set(bound.challengeId, epoch);
     }
   }
 
-  /** Promotes one leaderboard's challenge; true when the epoch's promotion is done (by us or earlier). */
+  /**
+   * Promotes one challenge from its leaderboard; true when the epoch's promotion is done (by us or earlier).
+   * Whatever goes wrong with this source is logged, and the other challenges' promotions go on.
+   */
   private async promoteOne(
-    source: Source,
+    bound: BoundSource,
+    count: bigint,
     time: TimeConfig,
     epoch: bigint,
     report: KeeperReport,
     signal?: AbortSignal,
   ) {
-    let board: Leaderboard;
-    try {
-      board = await this.load(source);
-    } catch (err) {
-      this.log.error(
-        { action: "promote", status: "failed", source, epoch, error: decodeError(err) },
-        "cannot read the leaderboard",
-      );
+    const { challengeId, source } = bound;
+    const fields = { action: "promote", challengeId, epoch, source };
+    // The challenge view reverts for an unknown id, which would end the whole pass.
+    if (challengeId > count) {
+      this.log.error({ ...fields, status: "failed", error: unknownChallenge(challengeId, count) }, "cannot promote");
       return false;
     }
-    const { challengeId } = board;
-    const fields = { action: "promote", challengeId, epoch, source };
-    this.logDropped(board, source);
-
+    // The chain first: once the epoch is promoted, the source is not read again.
     const rpc = rpcRetry(this.log, this.retry, signal);
     const challenge = await rpc("challenge", () => this.market.contract.challenge(challengeId));
     if (challenge.listCount > 0n && challenge.latestActivationEpoch >= activationEpoch(time, epoch)) {
       this.log.info({ ...fields, status: "already", listId: challenge.listCount }, "promote: already done this epoch");
       return true;
     }
+    let board: Leaderboard;
+    try {
+      board = await this.read(bound);
+    } catch (err) {
+      this.log.error({ ...fields, status: "failed", error: decodeError(err) }, "cannot read the leaderboard");
+      return false;
+    }
+    this.logDropped(board, source);
+
     const modelers = topModelers(board);
     if (modelers.length === 0) {
       this.log.warn({ ...fields, status: "skipped", reason: "no valid entry" }, "promote: nothing to promote");
@@ -323,6 +349,9 @@ export class Keeper {
     }
   }
 }
+
+const unknownChallenge = (challengeId: bigint, count: bigint) =>
+  `challenge ${challengeId} does not exist (the market has ${count})`;
 
 /** The chain time `report.nextAt` as a wait in milliseconds from the pass's `now`. */
 export function waitMs(report: { now: bigint; nextAt: bigint }): number {

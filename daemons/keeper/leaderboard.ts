@@ -1,7 +1,7 @@
 import { getAddress, keccak256, toUtf8Bytes, ZeroAddress } from "ethers";
 
 /*
- * A challenge's leaderboard, as its evaluation publishes it (a file or an http(s) URL):
+ * A challenge's leaderboard, as its evaluation publishes it (a file or an https URL):
  *
  *   { "challengeId": "1", "entries": [{ "modeler": "0x…", "score": 0.93 }, …] }
  *

@@ -328,7 +328,7 @@ describe("daemons/common", () => {
       const env = {
         KEEPER_KEY: KEY,
         DEPLOYMENT: deployment(),
-        LEADERBOARD: `${a}, ${b}`,
+        LEADERBOARD: `1=${a}, 2 = ${b}`,
         POLL_MS: "5000",
         RPC_URL: "http://node:8545",
       };
@@ -342,7 +342,18 @@ describe("daemons/common", () => {
         fromEnv.logRange,
         fromEnv.lookbackBlocks,
         fromEnv.indexerUrl,
-      ]).to.deep.equal(["http://node:8545", 5_000, [a, b], false, 2_000, 10_000, undefined]);
+      ]).to.deep.equal([
+        "http://node:8545",
+        5_000,
+        [
+          { challengeId: 1n, source: a },
+          { challengeId: 2n, source: b },
+        ],
+        false,
+        2_000,
+        10_000,
+        undefined,
+      ]);
       const indexed = keeperConfig([], { ...env, INDEXER_URL: "http://127.0.0.1:42069" });
       if (indexed === "help") throw new Error("help");
       expect(indexed.indexerUrl).to.equal("http://127.0.0.1:42069");
@@ -350,21 +361,34 @@ describe("daemons/common", () => {
       expect(fromEnv.key.address).to.equal("0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A");
 
       const flags = keeperConfig(
-        ["--leaderboard", "https://x.org/1.json", "--poll-ms", "100", "--once", "--rpc", "https://rpc.example"],
+        [
+          "--leaderboard",
+          "1=https://x.org/1.json?week=2",
+          "--leaderboard",
+          `3=${a}`,
+          "--poll-ms",
+          "100",
+          "--once",
+          "--rpc",
+          "https://rpc.example",
+        ],
         env,
       );
       if (flags === "help") throw new Error("help");
       expect([flags.rpc, flags.pollMs, flags.leaderboards, flags.once]).to.deep.equal([
         "https://rpc.example",
         100,
-        ["https://x.org/1.json"],
+        [
+          { challengeId: 1n, source: "https://x.org/1.json?week=2" },
+          { challengeId: 3n, source: a },
+        ],
         true,
       ]);
       expect(keeperConfig(["-h"], {})).to.equal("help");
     });
 
     it("keeper: refuses bad settings with a message that names them", () => {
-      const base = { KEEPER_KEY: KEY, DEPLOYMENT: deployment(), LEADERBOARD: "https://x.org/1.json" };
+      const base = { KEEPER_KEY: KEY, DEPLOYMENT: deployment(), LEADERBOARD: "1=https://x.org/1.json" };
       const cases: [string[], Record<string, string>, string][] = [
         [["--bogus"], base, "Unknown option '--bogus'"],
         [[], { ...base, KEEPER_KEY: "" }, "KEEPER_KEY is not set"],
@@ -373,13 +397,51 @@ describe("daemons/common", () => {
         [["--poll-ms", "abc"], base, '--poll-ms must be a whole number, got "abc"'],
         [["--poll-ms", "5"], base, "--poll-ms must be between 10 and 86400000, got 5"],
         [["--rpc", "ftp://x"], base, '--rpc must be an http(s) URL, got "ftp://x"'],
-        [[], { ...base, LEADERBOARD: "" }, "no leaderboard"],
+        [[], { ...base, LEADERBOARD: "" }, "no leaderboard: give --leaderboard <id>=<file|url>"],
         [
-          ["--leaderboard", "/nonexistent.json"],
+          ["--leaderboard", "1=/nonexistent.json"],
           base,
-          "leaderboard /nonexistent.json is neither an http(s) URL nor an existing file",
+          "leaderboard /nonexistent.json (challenge 1) is neither an https URL nor an existing file",
         ],
-        [["--leaderboard", "https://a/1", "--leaderboard", "https://a/1"], base, "the same leaderboard is given twice"],
+        [
+          ["--leaderboard", "https://a/1?week=2"],
+          base,
+          'leaderboard "https://a/1?week=2" names no challenge: give it as <id>=<file|url>, e.g. 1=https://a/1?week=2',
+        ],
+        [[], { ...base, LEADERBOARD: "board.json" }, 'leaderboard "board.json" names no challenge'],
+        [["--leaderboard", "http://a/1.json"], base, "leaderboard http://a/1.json: plain http:// is refused"],
+        [
+          ["--leaderboard", "0=https://a/1"],
+          base,
+          'leaderboard "0=https://a/1": the challenge id must be a positive whole number, got "0"',
+        ],
+        [[], { ...base, LEADERBOARD: "-1=https://a/1" }, 'the challenge id must be a positive whole number, got "-1"'],
+        [
+          [],
+          { ...base, LEADERBOARD: "one=https://a/1" },
+          'the challenge id must be a positive whole number, got "one"',
+        ],
+        [["--leaderboard", "2="], base, 'leaderboard "2=" gives no file or URL after "2="'],
+        [
+          ["--leaderboard", "1=https://a/1", "--leaderboard", "1=https://a/2"],
+          base,
+          "challenge 1 is given two leaderboards: https://a/1 and https://a/2",
+        ],
+        [
+          [],
+          { ...base, LEADERBOARD: "1=https://a/1,2=https://a/1" },
+          "leaderboard https://a/1 is given for challenges 1 and 2: a document names one challenge",
+        ],
+        [
+          ["--leaderboard", "1=http://a/1.json"],
+          base,
+          "leaderboard http://a/1.json (challenge 1): plain http:// is refused (anyone on the path could change the list): use https:// or a file",
+        ],
+        [
+          ["--leaderboard", "1=file:///etc/board.json"],
+          base,
+          "leaderboard file:///etc/board.json (challenge 1): file: is not read: a leaderboard comes from a local file or an https:// URL",
+        ],
         [[], { ...base, DEPLOYMENT: "/nonexistent/net.json" }, "no deployment file /nonexistent/net.json"],
         [["--log-level", "loud"], base, "--log-level must be one of"],
         [[], { ...base, ONCE: "yes" }, 'ONCE must be 0 or 1, got "yes"'],

@@ -9,10 +9,11 @@ import { runDaemon } from "../../daemons/common/run";
 import { keeperDaemon } from "../../daemons/keeper/daemon";
 import { Keeper, waitMs, type KeeperOptions } from "../../daemons/keeper/keeper";
 import { leaderboardHash, parseLeaderboard } from "../../daemons/keeper/leaderboard";
-import { readLeaderboard } from "../../daemons/keeper/source";
+import { MAX_BYTES, readLeaderboard } from "../../daemons/keeper/source";
 import { encodeText } from "../../sdk/text";
 import { RequestStatus } from "../../sdk/market";
 import { FAST_RETRY, captureLog, tempDir, writeJson } from "./helpers";
+import { hasOpenssl, httpsServer, type TestHttps } from "./https";
 
 const INPUT = encodeText("0x5a52E96BAcdaBb82fd05763E25335261B270Efcb");
 const E2 = E1 + 1n;
@@ -49,7 +50,7 @@ async function keeperFixture() {
     const keeper = new Keeper({
       signer: f.keeper,
       market: marketAddress,
-      leaderboards: [path],
+      leaderboards: [{ challengeId: 1n, source: path }],
       log: capture.log,
       retry: FAST_RETRY,
       ...options,
@@ -57,6 +58,42 @@ async function keeperFixture() {
     return { keeper, ...capture };
   };
   return { ...f, doc, dir, path, top10, keeperWith };
+}
+
+/** keeperFixture with a second challenge, whose leaderboard file names three modelers, a repeat and a bad address. */
+async function twoChallengesFixture() {
+  const f = await loadFixture(keeperFixture);
+  await f.market.connect(f.manager).createChallenge(f.creator.address, f.challengeAdmin.address, FEE, "second");
+  const m = f.modelers.map((s) => s.address);
+  const doc = {
+    challengeId: "2",
+    entries: [
+      { modeler: m[2], score: 3 },
+      { modeler: m[3], score: 2 },
+      { modeler: m[4], score: 1 },
+      { modeler: m[2], score: 0.5 },
+      { modeler: "0xdead", score: 9 },
+    ],
+  };
+  const path = writeJson(f.dir, "challenge-2.json", doc);
+  const good2 = {
+    path,
+    modelers: [m[2], m[3], m[4]],
+    hash: leaderboardHash(parseLeaderboard(doc, path)),
+    dropped: [
+      [3, `repeats modeler ${m[2]}`],
+      [4, "modeler 0xdead is not an address"],
+    ],
+  };
+  return { ...f, good2 };
+}
+
+/** A well-formed leaderboard for challenge 2, as challenge 1's source might publish it. */
+function foreignDoc(dir: string): string {
+  return writeJson(dir, "foreign.json", {
+    challengeId: "2",
+    entries: [{ modeler: "0x00000000000000000000000000000000000000aa", score: 1 }],
+  });
 }
 
 describe("daemons/keeper", () => {
@@ -160,11 +197,177 @@ describe("daemons/keeper", () => {
     it("promotes nothing from a leaderboard without a valid entry", async () => {
       const { market, dir, keeperWith } = await loadFixture(keeperFixture);
       const empty = writeJson(dir, "empty.json", { challengeId: "1", entries: [{ modeler: "0x12", score: 1 }] });
-      const { keeper, of } = keeperWith({ leaderboards: [empty] });
+      const { keeper, of } = keeperWith({ leaderboards: [{ challengeId: 1n, source: empty }] });
       await time.increaseTo(DATES.e1Window);
       expect((await keeper.tick()).promoted).to.deep.equal([]);
       expect(of("promote", "skipped")[0].reason).to.equal("no valid entry");
       expect((await market.challenge(1)).listCount).to.equal(1n);
+    });
+
+    it("promotes the other challenges in the same pass when one source fails, and nothing from the failed one", async () => {
+      const { market, dir, good2, keeperWith } = await loadFixture(twoChallengesFixture);
+      const cases: [string, string, string][] = [
+        [
+          "a document naming another challenge",
+          foreignDoc(dir),
+          "names challenge 2, but this source is bound to challenge 1",
+        ],
+        ["bad JSON", writeJson(dir, "bad.json", "{oops"), "not JSON"],
+        ["a directory", dir, "not a regular file"],
+        ["a missing file", `${dir}/missing.json`, "ENOENT"],
+      ];
+      for (const [what, source, error] of cases) {
+        await loadFixture(twoChallengesFixture);
+        const { keeper, of, lines } = keeperWith({
+          leaderboards: [
+            { challengeId: 1n, source },
+            { challengeId: 2n, source: good2.path },
+          ],
+        });
+        await time.increaseTo(DATES.e1Window);
+        expect((await keeper.tick()).promoted, what).to.deep.equal([2n]);
+        const failed = lines.filter((l) => l.level >= 40 && l.challengeId === "1");
+        expect(
+          failed.map((l) => [l.action, l.status, l.challengeId, l.source, l.level]),
+          what,
+        ).to.deep.equal([["promote", "failed", "1", source, 50]]);
+        expect(String(failed[0].error), what).to.include(error);
+        expect((await market.challenge(1)).listCount, what).to.equal(1n);
+        const [promoted] = await market.queryFilter(market.filters.ListPromoted(2));
+        expect([promoted.args.modelers, promoted.args.leaderboardHash], what).to.deep.equal([
+          good2.modelers,
+          good2.hash,
+        ]);
+        expect(of("promote", "sent").map((l) => l.challengeId)).to.deep.equal(["2"]);
+        // Challenge 2's board promotes from its valid entries, and each dropped one is logged.
+        expect(of("leaderboard", "dropped").map((l) => [l.challengeId, l.index, l.reason])).to.deep.equal(
+          good2.dropped.map((d) => ["2", ...d]),
+        );
+      }
+    });
+
+    it("refuses a document naming another challenge, which used to promote it onto that challenge", async () => {
+      const { market, dir, good2, keeperWith } = await loadFixture(twoChallengesFixture);
+      // Challenge 1's source publishes a list for challenge 2 and comes first: it must not take challenge 2's place.
+      const foreign = foreignDoc(dir);
+      const { keeper, of } = keeperWith({
+        leaderboards: [
+          { challengeId: 1n, source: foreign },
+          { challengeId: 2n, source: good2.path },
+        ],
+      });
+      await time.increaseTo(DATES.e1Window);
+      expect((await keeper.tick()).promoted).to.deep.equal([2n]);
+      expect(of("promote", "failed").map((l) => [l.challengeId, l.source, l.error])).to.deep.equal([
+        ["1", foreign, `leaderboard ${foreign}: names challenge 2, but this source is bound to challenge 1`],
+      ]);
+      expect(of("leaderboard", "dropped").filter((l) => l.source === foreign)).to.deep.equal([]);
+      expect((await market.list(2, 1))[1]).to.deep.equal(good2.modelers);
+      expect((await market.challenge(1)).listCount).to.equal(1n);
+      // The next pass of the window reads it again, and refuses it again.
+      expect((await keeper.tick()).promoted).to.deep.equal([]);
+      expect(of("promote", "failed")).to.have.length(2);
+      expect((await market.queryFilter(market.filters.ListPromoted(2))).length).to.equal(1);
+    });
+
+    it("logs a source bound to a challenge the market does not have, and the pass goes on", async () => {
+      const { market, dir, path, keeperWith } = await loadFixture(keeperFixture);
+      const ninth = writeJson(dir, "challenge-9.json", {
+        challengeId: "9",
+        entries: [{ modeler: "0x00000000000000000000000000000000000000aa", score: 1 }],
+      });
+      const { keeper, of } = keeperWith({
+        leaderboards: [
+          { challengeId: 9n, source: ninth },
+          { challengeId: 1n, source: path },
+        ],
+      });
+      await time.increaseTo(DATES.e1Window);
+      expect((await keeper.tick()).promoted).to.deep.equal([1n]);
+      expect(of("promote", "failed").map((l) => [l.challengeId, l.source, l.error])).to.deep.equal([
+        ["9", ninth, "challenge 9 does not exist (the market has 1)"],
+      ]);
+      expect((await market.challenge(1)).listCount).to.equal(2n);
+    });
+
+    describe("hostile URLs", () => {
+      const HUGE = 64 * 1024 * 1024;
+      let https: TestHttps;
+      before(async function () {
+        if (!hasOpenssl()) this.skip();
+        https = await httpsServer((req, res) => {
+          if (req.url === "/moved") return void res.writeHead(301, { location: "https://evil.example/2.json" }).end();
+          if (req.url === "/slow") return void res.write("{");
+          if (req.url === "/empty") {
+            return void res.end(JSON.stringify({ challengeId: "1", entries: [{ modeler: "0x12", score: 1 }] }));
+          }
+          // 64 MiB of spaces after a leaderboard's first bytes, as fast as the keeper takes them.
+          const chunk = Buffer.alloc(64 * 1024, " ");
+          let written = 0;
+          const pump = () => {
+            while (written < HUGE && !res.destroyed) {
+              written += chunk.length;
+              if (!res.write(chunk)) return void res.once("drain", pump);
+            }
+            res.end();
+          };
+          res.write('{"challengeId":"1","entries":[');
+          pump();
+        });
+      });
+      after(() => https?.close());
+
+      it("each gets one error line and promotes nothing, while the other challenge's promotion happens", async () => {
+        const cases: [string, string][] = [
+          ["/huge", `is larger than the limit of ${MAX_BYTES} bytes`],
+          ["/moved", "HTTP 301 redirects to https://evil.example/2.json: redirects are not followed"],
+          ["/slow", "no complete answer within 300 ms"],
+        ];
+        for (const [path, error] of cases) {
+          const { market, good2, keeperWith } = await loadFixture(twoChallengesFixture);
+          const source = `${https.base}${path}`;
+          const { keeper, lines } = keeperWith({
+            leaderboards: [
+              { challengeId: 1n, source },
+              { challengeId: 2n, source: good2.path },
+            ],
+            load: (s) => readLeaderboard(s, { fetch: https.fetch, timeoutMs: path === "/slow" ? 300 : undefined }),
+          });
+          await time.increaseTo(DATES.e1Window);
+          expect((await keeper.tick()).promoted, path).to.deep.equal([2n]);
+          const failed = lines.filter((l) => l.level >= 40 && l.challengeId === "1");
+          expect(
+            failed.map((l) => [l.action, l.status, l.challengeId, l.source]),
+            path,
+          ).to.deep.equal([["promote", "failed", "1", source]]);
+          expect(String(failed[0].error), path).to.include(`leaderboard ${source}: `).and.include(error);
+          expect((await market.challenge(1)).listCount, path).to.equal(1n);
+          expect((await market.challenge(2)).listCount, path).to.equal(1n);
+        }
+      });
+
+      it("one with no valid entry logs each dropped entry and one warning, and promotes nothing", async () => {
+        const { market, good2, keeperWith } = await loadFixture(twoChallengesFixture);
+        const source = `${https.base}/empty`;
+        const { keeper, lines } = keeperWith({
+          leaderboards: [
+            { challengeId: 1n, source },
+            { challengeId: 2n, source: good2.path },
+          ],
+          load: (s) => readLeaderboard(s, { fetch: https.fetch }),
+        });
+        await time.increaseTo(DATES.e1Window);
+        expect((await keeper.tick()).promoted).to.deep.equal([2n]);
+        expect(
+          lines
+            .filter((l) => l.level >= 40 && l.challengeId === "1")
+            .map((l) => [l.action, l.status, l.challengeId, l.reason]),
+        ).to.deep.equal([
+          ["leaderboard", "dropped", "1", "modeler 0x12 is not an address"],
+          ["promote", "skipped", "1", "no valid entry"],
+        ]);
+        expect((await market.challenge(1)).listCount).to.equal(1n);
+      });
     });
   });
 
@@ -179,7 +382,8 @@ describe("daemons/keeper", () => {
         challengeId: "9",
         entries: [{ modeler: f.top10[0], score: 1 }],
       });
-      return { ...f, missing, notJson, empty, unknown };
+      const foreign = foreignDoc(f.dir);
+      return { ...f, missing, notJson, empty, unknown, foreign };
     }
 
     /** Resolves once `ready()` is true, looking every 10 ms. */
@@ -188,22 +392,29 @@ describe("daemons/keeper", () => {
     }
 
     it("reads every leaderboard at start, outside the window, and logs each it cannot use as an error", async () => {
-      const { path, missing, notJson, empty, unknown, keeperWith } = await loadFixture(sourcesFixture);
-      const { keeper, of } = keeperWith({ leaderboards: [path, missing, notJson, empty, unknown] });
+      const { path, missing, notJson, empty, unknown, foreign, keeperWith } = await loadFixture(sourcesFixture);
+      // Each source is checked on its own: several bound to challenge 1 keep the test to the fixture's market.
+      const bound = [path, missing, notJson, empty, unknown, foreign].map((source) => ({
+        challengeId: source === unknown ? 9n : 1n,
+        source,
+      }));
+      const { keeper, of } = keeperWith({ leaderboards: bound });
       await time.increaseTo(DATES.e1Start + 1n);
-      expect(await keeper.checkLeaderboards()).to.deep.equal([missing, notJson, empty, unknown]);
+      expect(await keeper.checkLeaderboards()).to.deep.equal([missing, notJson, empty, unknown, foreign]);
       const failed = of("leaderboard", "failed");
       expect(failed.map((l) => [l.source, l.challengeId, l.level])).to.deep.equal([
-        [missing, undefined, 50],
-        [notJson, undefined, 50],
+        [missing, "1", 50],
+        [notJson, "1", 50],
         [empty, "1", 50],
         [unknown, "9", 50],
+        [foreign, "1", 50],
       ]);
       expect(String(failed[0].error)).to.match(/ENOENT/);
       expect(String(failed[1].error)).to.include(`leaderboard ${notJson}: not JSON`);
       expect(failed.slice(2).map((l) => l.error)).to.deep.equal([
         "no valid entry",
         "challenge 9 does not exist (the market has 1)",
+        `leaderboard ${foreign}: names challenge 2, but this source is bound to challenge 1`,
       ]);
       expect(of("leaderboard", "ready").map((l) => [l.source, l.challengeId, l.ranked, l.dropped])).to.deep.equal([
         [path, "1", 12, 2],
@@ -217,8 +428,10 @@ describe("daemons/keeper", () => {
 
     it("--once: does the pass, then exits 1 when a leaderboard cannot be used, 0 when all can", async () => {
       const { path, notJson, keeperWith } = await loadFixture(sourcesFixture);
-      const daemon = (leaderboards: string[]) => {
-        const { keeper, log, of, lines } = keeperWith({ leaderboards });
+      const daemon = (sources: string[]) => {
+        const { keeper, log, of, lines } = keeperWith({
+          leaderboards: sources.map((source) => ({ challengeId: 1n, source })),
+        });
         const spec = keeperDaemon(keeper, { log, once: true, pollMs: 10, checkDeployment: async () => {} });
         return { spec, of, lines };
       };
@@ -235,7 +448,10 @@ describe("daemons/keeper", () => {
 
     it("long-running: warns at start and keeps running; a key without KEEPER_ROLE is warned about too", async () => {
       const { stranger, missing, keeperWith } = await loadFixture(sourcesFixture);
-      const { keeper, log, of } = keeperWith({ signer: stranger, leaderboards: [missing] });
+      const { keeper, log, of } = keeperWith({
+        signer: stranger,
+        leaderboards: [{ challengeId: 1n, source: missing }],
+      });
       const signals = new EventEmitter();
       const spec = keeperDaemon(keeper, { log, once: false, pollMs: 50, checkDeployment: async () => {}, signals });
       const run = runDaemon(spec);

@@ -87,7 +87,7 @@ describe("e2e: node, deploy script, daemons and CLI as processes", function () {
     return signers.get(w.address)!;
   };
   const as = (w: HDNodeWallet) => Market.connect(deployment.market, signer(w));
-  const keeperArgs = () => ["--deployment", spot.file, "--leaderboard", leaderboardFile, "--poll-ms", "250"];
+  const keeperArgs = () => ["--deployment", spot.file, "--leaderboard", `1=${leaderboardFile}`, "--poll-ms", "250"];
   const startKeeper = () => daemon("keeper", keeperArgs(), { ...rpcEnv(), KEEPER_KEY: KEEPER.privateKey });
   /** The host serves the three modelers that name it in challenge 1, as its operator lists them. */
   const served = MODELERS.map((m) => `1:${m.address}`).join(",");
