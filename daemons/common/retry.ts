@@ -33,6 +33,11 @@ export function isTransient(err: unknown): boolean {
   return err instanceof TypeError && err.message === "fetch failed";
 }
 
+/** Whether ethers' error code `code` is on `err` or on one of its causes. */
+export function hasCode(err: unknown, code: string): boolean {
+  return codeChain(err).includes(code);
+}
+
 /** What kind of RPC failure `err` is, for the metrics: its first transient code, e.g. ECONNREFUSED or TIMEOUT. */
 export function errorKind(err: unknown): string {
   return codeChain(err).find(transientCode) ?? (err instanceof TypeError ? "FETCH_FAILED" : "OTHER");
