@@ -7,6 +7,8 @@ import "dotenv/config";
 import { ConfigError, startFailure } from "./common/config";
 import { checkDeployment, connect } from "./common/connect";
 import { IndexedHistory } from "./common/indexer";
+import { DEFAULT_RETRY } from "./common/retry";
+import { Transactor } from "./common/transactor";
 import { runDaemon } from "./common/run";
 import { monitoring } from "./common/serve";
 import { HostAgent } from "./host/agent";
@@ -28,6 +30,7 @@ async function main(): Promise<number> {
   const { provider, signer } = connect(config.rpc, config.deployment, config.key);
   const { log, close } = await monitoring("host", config, provider, signer.address);
   const history = config.indexerUrl ? new IndexedHistory(config.indexerUrl, config.deployment.market, log) : undefined;
+  const transactor = new Transactor(signer, provider, config.tx, log, DEFAULT_RETRY);
   const agent = new HostAgent({
     signer,
     market: config.deployment.market,
@@ -41,6 +44,8 @@ async function main(): Promise<number> {
     modelTimeoutS: config.modelTimeoutS,
     waitMined: config.once,
     history,
+    transactor,
+    confirmations: config.tx.confirmations,
   });
   const modelers = config.modelers.map((m) => `${m.challengeId}:${m.modeler}`);
   log.info(
@@ -72,6 +77,7 @@ async function main(): Promise<number> {
       skipped: r.skipped.length,
     }),
   });
+  transactor.stop();
   await close();
   provider.destroy();
   return code;

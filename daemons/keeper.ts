@@ -6,8 +6,11 @@ import "dotenv/config";
 import { ConfigError, startFailure } from "./common/config";
 import { checkDeployment, connect } from "./common/connect";
 import { IndexedHistory } from "./common/indexer";
+import { DEFAULT_RETRY } from "./common/retry";
 import { runDaemon } from "./common/run";
 import { monitoring } from "./common/serve";
+import { Transactor, sendThrough } from "./common/transactor";
+import { InferenceMarket__factory } from "../typechain-types";
 import { KEEPER_USAGE, keeperConfig } from "./keeper/config";
 import { keeperDaemon } from "./keeper/daemon";
 import { Keeper } from "./keeper/keeper";
@@ -28,6 +31,7 @@ async function main(): Promise<number> {
   const { provider, signer } = connect(config.rpc, config.deployment, config.key);
   const { log, close } = await monitoring("keeper", config, provider, signer.address);
   const history = config.indexerUrl ? new IndexedHistory(config.indexerUrl, config.deployment.market, log) : undefined;
+  const transactor = new Transactor(signer, provider, config.tx, log, DEFAULT_RETRY);
   const keeper = new Keeper({
     signer,
     market: config.deployment.market,
@@ -37,6 +41,8 @@ async function main(): Promise<number> {
     lookbackBlocks: config.lookbackBlocks,
     logRange: config.logRange,
     history,
+    confirmations: config.tx.confirmations,
+    send: sendThrough(transactor, InferenceMarket__factory.createInterface(), config.txWaitMs),
   });
   const code = await runDaemon(
     keeperDaemon(keeper, {
@@ -49,6 +55,7 @@ async function main(): Promise<number> {
       },
     }),
   );
+  transactor.stop();
   await close();
   provider.destroy();
   return code;

@@ -1,4 +1,4 @@
-import type { BigNumberish, ContractTransactionReceipt } from "ethers";
+import type { BigNumberish, TransactionReceipt } from "ethers";
 import { decodeReason } from "./errors";
 import { canAnswer, sameAddress, toBytes } from "./market-reads";
 import { MarketUsers } from "./market-users";
@@ -38,7 +38,7 @@ export class MarketHosts extends MarketUsers {
   }
 
   /** The entries a mined `answerBatch` left out, from its `AnswerSkipped` events. */
-  skippedIn(receipt: ContractTransactionReceipt): SkippedAnswer[] {
+  skippedIn(receipt: TransactionReceipt): SkippedAnswer[] {
     const skipped: SkippedAnswer[] = [];
     for (const log of receipt.logs) {
       if (!sameAddress(log.address, this.address)) continue;

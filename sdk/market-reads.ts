@@ -22,6 +22,7 @@ import {
   type MadeRequest,
   type ModelerList,
   type RequestState,
+  type SendCall,
   type Sent,
   type Settings,
 } from "./types";
@@ -58,6 +59,8 @@ export class MarketReads {
   protected constructor(
     readonly contract: InferenceMarket,
     readonly runner: ContractRunner,
+    /** Sends every checked call in place of the runner (the daemons' transactor); the runner's own send without. */
+    protected readonly sendCall?: SendCall,
   ) {}
 
   get address(): string {
@@ -233,8 +236,10 @@ export class MarketReads {
   }
 
   /** The `RequestMade` events of a block range, optionally of one challenge or requester, scanned in bounded spans. */
-  async requestsMade(options: LogRange & { challengeId?: BigNumberish; requester?: string }): Promise<MadeRequest[]> {
-    const filter = this.contract.filters.RequestMade(undefined, options.challengeId, options.requester);
+  async requestsMade(
+    options: LogRange & { challengeId?: BigNumberish; requester?: string; requestId?: BigNumberish },
+  ): Promise<MadeRequest[]> {
+    const filter = this.contract.filters.RequestMade(options.requestId, options.challengeId, options.requester);
     return this.parseRequests(await this.scan(filter, options));
   }
 
@@ -251,11 +256,16 @@ export class MarketReads {
     method: {
       staticCall(...args: A): Promise<unknown>;
       send(...args: A): Promise<ContractTransactionResponse>;
+      populateTransaction(...args: A): Promise<{ to: string; data: string }>;
     },
     args: A,
   ): Promise<Sent> {
     try {
       await method.staticCall(...args);
+      if (this.sendCall) {
+        const { to, data } = await method.populateTransaction(...args);
+        return await this.sendCall({ to, data });
+      }
       const tx = await method.send(...args);
       const receipt = await tx.wait();
       if (!receipt) throw new Error(`transaction ${tx.hash} has no receipt`);

@@ -2,7 +2,7 @@ import type { BigNumberish, ContractRunner } from "ethers";
 import { InferenceMarket__factory, type InferenceMarket } from "../typechain-types";
 import { MarketKeeper } from "./market-keeper";
 import { claimsOpenAt, epochOf, inWindow } from "./time";
-import { FEE_KINDS, type Claimable, type FeeKind, type Sent } from "./types";
+import { FEE_KINDS, type Claimable, type FeeKind, type SendCall, type Sent } from "./types";
 
 export * from "./types";
 export { canAnswer, type TimedAnswer } from "./market-reads";
@@ -22,12 +22,13 @@ export type { RequestReadiness, RequestReport, TimedWaitResult, WaitOptions } fr
  * until a block of that time exists.
  */
 export class Market extends MarketKeeper {
-  private constructor(contract: InferenceMarket, runner: ContractRunner) {
-    super(contract, runner);
+  private constructor(contract: InferenceMarket, runner: ContractRunner, send?: SendCall) {
+    super(contract, runner, send);
   }
 
-  static connect(address: string, runner: ContractRunner): Market {
-    return new Market(InferenceMarket__factory.connect(address, runner), runner);
+  /** `send`: what sends each checked call and waits for it, in place of the runner's own send. */
+  static connect(address: string, runner: ContractRunner, options: { send?: SendCall } = {}): Market {
+    return new Market(InferenceMarket__factory.connect(address, runner), runner, options.send);
   }
 
   // ------------------------------------------------------------------ operator, admins and modelers

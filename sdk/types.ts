@@ -144,6 +144,12 @@ export interface Sent {
   txHash: string;
 }
 
+/**
+ * Sends a call the market client has checked (the market's address and the calldata) and resolves once it is
+ * mined, or throws: how a daemon's transactor takes over the sending (Market.connect's `send`).
+ */
+export type SendCall = (call: { to: string; data: string }) => Promise<Sent>;
+
 export interface LogRange {
   fromBlock: number;
   /** Defaults to the latest block. */

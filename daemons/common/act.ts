@@ -3,8 +3,10 @@ import type { Sent } from "../../sdk/market";
 import type { Logger } from "./logger";
 import { errorKind, isTransient, withRetry, type RetryOptions } from "./retry";
 import { isAbort } from "./sleep";
+import { TxPending } from "./transactor";
 
-export type Outcome = "sent" | "already" | "reverted" | "failed";
+/** `pending`: sent, and not final when the wait ended; the next pass reads the chain and finds what became of it. */
+export type Outcome = "sent" | "already" | "reverted" | "failed" | "pending";
 
 export type Fields = Record<string, unknown> & { action: string };
 
@@ -50,6 +52,13 @@ export async function act(
     return { outcome: "sent", sent };
   } catch (err) {
     if (isAbort(err)) throw err;
+    if (err instanceof TxPending) {
+      log.info(
+        { ...fields, status: "pending", txHash: err.txHash, nonce: err.nonce },
+        `${fields.action}: not final yet`,
+      );
+      return { outcome: "pending" };
+    }
     const error = decodeError(err);
     if (err instanceof RevertError && err.errorName !== undefined && options.done?.includes(err.errorName)) {
       log.info({ ...fields, status: "already", reason: error }, `${fields.action}: already done`);

@@ -1,6 +1,7 @@
 import { inspect, parseArgs, type ParseArgsConfig } from "node:util";
-import { Wallet, isAddress, getAddress, parseEther } from "ethers";
+import { Wallet, isAddress, getAddress, parseEther, parseUnits } from "ethers";
 import { readDeployment, type Deployment } from "../../sdk/deployment";
+import type { TxSettings } from "./transactor";
 
 /** A bad flag, environment variable or file: the daemon prints it and exits before doing anything. */
 export class ConfigError extends Error {
@@ -36,6 +37,11 @@ export const COMMON_FLAGS = {
   "metrics-port": { type: "string" },
   "metrics-host": { type: "string" },
   "min-balance-eth": { type: "string" },
+  "max-fee-gwei": { type: "string" },
+  "priority-fee-gwei": { type: "string" },
+  "replace-after-blocks": { type: "string" },
+  confirmations: { type: "string" },
+  "tx-wait-ms": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -53,6 +59,11 @@ export function commonUsage(pollMs: number): string {
     "  --metrics-port <port>     serve /metrics and /healthz            env METRICS_PORT default: no server",
     "  --metrics-host <host>     the address the server binds           env METRICS_HOST default 127.0.0.1",
     "  --min-balance-eth <eth>   /healthz fails below this balance      env MIN_BALANCE_ETH default 0.01",
+    "  --max-fee-gwei <gwei>     ceiling on maxFeePerGas                env MAX_FEE_GWEI default 100",
+    "  --priority-fee-gwei <g>   tip per gas                            env PRIORITY_FEE_GWEI default: the node's",
+    "  --replace-after-blocks <n> unmined this long: higher fee         env REPLACE_AFTER_BLOCKS default 3",
+    "  --confirmations <n>       blocks before a block is final         env CONFIRMATIONS default 2 (0 on 31337)",
+    "  --tx-wait-ms <ms>         longest wait for one transaction       env TX_WAIT_MS   default 120000",
     "  -h, --help                this text",
   ].join("\n");
 }
@@ -68,6 +79,9 @@ export interface CommonConfig {
   indexerUrl?: string;
   /** With METRICS_PORT: where /metrics and /healthz are served, and the signer's balance floor for health. */
   metrics?: MetricsConfig;
+  tx: TxSettings;
+  /** The longest a pass waits for one of its transactions; it stays tracked after that. */
+  txWaitMs: number;
 }
 
 export interface MetricsConfig {
@@ -171,7 +185,47 @@ export function commonConfig(values: FlagValues, env: Env, defaultPollMs: number
     logLevel,
     indexerUrl,
     metrics: metricsConfig(values, env),
+    tx: txSettings(values, env, deployment.chainId),
+    txWaitMs: integer(setting(values, "tx-wait-ms", env, "TX_WAIT_MS"), "--tx-wait-ms", 120_000, 1_000, 3_600_000),
   };
+}
+
+/** A fee in gwei (decimals allowed down to the wei), as wei. */
+function gwei(text: string, what: string): bigint {
+  const t = text.trim();
+  if (!/^\d+(\.\d{1,9})?$/.test(t) || parseUnits(t, "gwei") === 0n)
+    throw new ConfigError(`${what} must be a positive amount of gwei such as 1.5, got "${text}"`);
+  return parseUnits(t, "gwei");
+}
+
+/**
+ * How the daemon prices and settles its transactions. Blocks count as final after 2 confirmations, except on
+ * the local node (chain 31337), which has no reorganisations of its own and mines a block a second.
+ */
+function txSettings(values: FlagValues, env: Env, chainId: number): TxSettings {
+  const priority = setting(values, "priority-fee-gwei", env, "PRIORITY_FEE_GWEI");
+  const tx: TxSettings = {
+    maxFee: gwei(setting(values, "max-fee-gwei", env, "MAX_FEE_GWEI") ?? "100", "--max-fee-gwei"),
+    priorityFee: priority === undefined ? undefined : gwei(priority, "--priority-fee-gwei"),
+    replaceAfterBlocks: integer(
+      setting(values, "replace-after-blocks", env, "REPLACE_AFTER_BLOCKS"),
+      "--replace-after-blocks",
+      3,
+      1,
+      1_000,
+    ),
+    confirmations: integer(
+      setting(values, "confirmations", env, "CONFIRMATIONS"),
+      "--confirmations",
+      chainId === 31337 ? 0 : 2,
+      0,
+      1_000,
+    ),
+    pollMs: 1_000,
+  };
+  if (tx.priorityFee !== undefined && tx.priorityFee > tx.maxFee)
+    throw new ConfigError("--priority-fee-gwei must not be above --max-fee-gwei");
+  return tx;
 }
 
 /** The metrics server's settings; none without a port (then there is no server). */

@@ -110,6 +110,7 @@ export class Metrics {
     };
     this.on("answer", "skipped", lateRule);
     this.on("answer", "left-out", lateRule);
+    this.on("answer", "cancelled", lateRule);
     this.on("answerBatch", "sent", () => batches.inc());
   }
 

@@ -1,4 +1,12 @@
-import { Transaction, type JsonRpcProvider, type TransactionReceipt, type Wallet } from "ethers";
+import {
+  ContractTransactionReceipt,
+  Transaction,
+  type Interface,
+  type JsonRpcProvider,
+  type TransactionReceipt,
+  type Wallet,
+} from "ethers";
+import type { SendCall } from "../../sdk/types";
 import { decodeError, revertData } from "../../sdk/errors";
 import type { Logger } from "./logger";
 import { backoffMs, hasCode, isTransient, withRetry, type RetryOptions } from "./retry";
@@ -92,11 +100,16 @@ export class Transactor {
 
   constructor(
     private readonly wallet: Wallet,
-    private readonly provider: JsonRpcProvider,
+    readonly provider: JsonRpcProvider,
     private readonly settings: TxSettings,
     private readonly log: Logger,
     private readonly retry: RetryOptions,
   ) {}
+
+  /** The gas `call` needs from this signer now (a revert throws, as staticCall's does). */
+  estimateGas(call: { to: string; data: string }): Promise<bigint> {
+    return this.read(() => this.provider.estimateGas({ from: this.wallet.address, ...call }));
+  }
 
   /** Transactions sent and not final yet. */
   get pending(): number {
@@ -399,3 +412,35 @@ export class Transactor {
 }
 
 const gwei = (wei: bigint) => Number(wei) / 1e9;
+
+/** A transaction still in flight when its wait ended: it stays tracked, and the next pass finds what became of it. */
+export class TxPending extends Error {
+  constructor(
+    readonly txHash: string,
+    readonly nonce: number,
+  ) {
+    super(`transaction ${txHash} (nonce ${nonce}) is not final yet`);
+    this.name = "TxPending";
+  }
+}
+
+/**
+ * The market client's `send` through `transactor`: gas estimated with a fifth more, the action named from the
+ * calldata, a wait of at most `waitMs` (then TxPending). A call mined as a revert, cancelled or lost throws.
+ */
+export function sendThrough(transactor: Transactor, iface: Interface, waitMs: number): SendCall {
+  return async ({ to, data }) => {
+    const gas = await transactor.estimateGas({ to, data });
+    const action = iface.parseTransaction({ data })?.name ?? "call";
+    const sent = await transactor.send({ to, data, gasLimit: (gas * 6n) / 5n }, { fields: { action } });
+    const final = await transactor.within(sent.final, waitMs);
+    if (!final) throw new TxPending(sent.hash, sent.nonce);
+    if (final.status === "lost") throw new Error(`${action}: ${final.reason}`);
+    if (final.status === "cancelled") throw new Error(`${action}: cancelled, it would have reverted`);
+    if (final.receipt.status !== 1) throw new Error(`${action}: transaction ${final.receipt.hash} reverted on chain`);
+    return {
+      receipt: new ContractTransactionReceipt(iface, transactor.provider, final.receipt),
+      txHash: final.receipt.hash,
+    };
+  };
+}

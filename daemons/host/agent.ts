@@ -5,6 +5,7 @@ import { ERROR_CODES, decodeText, type ErrorCode } from "../../sdk/text";
 import { rpcRetry } from "../common/act";
 import { ConfigError } from "../common/config";
 import type { IndexedHistory } from "../common/indexer";
+import type { Transactor } from "../common/transactor";
 import type { Logger } from "../common/logger";
 import { DEFAULT_RETRY, type RetryOptions } from "../common/retry";
 import { isAbort, sleep } from "../common/sleep";
@@ -66,6 +67,10 @@ export interface HostAgentOptions {
   namedCheckMs?: number;
   /** Each pass finds the open requests in the indexer up to its last block, and in the logs after it. */
   history?: IndexedHistory;
+  /** Sends the answers with its fees, nonces, replacements and cancels; without, the signer sends as it is. */
+  transactor?: Transactor;
+  /** Blocks on top of a block before the agent reads its requests (default 0). */
+  confirmations?: number;
 }
 
 export const MAX_BATCH = 50;
@@ -144,7 +149,7 @@ export class HostAgent {
     this.clock = options.sleep ?? sleep;
     this.windowBlock = options.fromBlock ?? 0;
     this.waitMined = options.waitMined ?? true;
-    this.sender = new Sender(this.market, this.log, this.retry);
+    this.sender = new Sender(this.market, this.log, this.retry, options.transactor);
     this.summary = new Summary(this.log, options.summaryMs ?? 60_000);
   }
 
@@ -171,7 +176,9 @@ export class HostAgent {
       this.namedCheckedAt = Date.now();
     }
     const { sla } = await rpc("settings", () => this.market.timeConfig());
-    const head = await rpc("blockNumber", () => this.market.provider.getBlockNumber());
+    // Requests are read from blocks with enough confirmations only: one a reorganisation drops is never answered.
+    const head =
+      (await rpc("blockNumber", () => this.market.provider.getBlockNumber())) - (this.options.confirmations ?? 0);
     const now = await rpc("now", () => this.market.now());
     const report: HostReport = { now, answered: [], errors: [], transactions: 0, skipped: [] };
     for (const [id, { deadline }] of this.finished) if (deadline < now) this.finished.delete(id);

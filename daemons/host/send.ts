@@ -1,4 +1,4 @@
-import type { ContractTransactionResponse } from "ethers";
+import type { TransactionReceipt } from "ethers";
 import type { Market, OpenRequest } from "../../sdk/market";
 import { encodeText, type ErrorCode } from "../../sdk/text";
 import { RevertError, batchReasons, decodeError, decodeReason, toRevertError } from "../../sdk/errors";
@@ -6,6 +6,7 @@ import { rpcRetry } from "../common/act";
 import type { Logger } from "../common/logger";
 import type { RetryOptions } from "../common/retry";
 import { isAbort } from "../common/sleep";
+import type { Final, Transactor } from "../common/transactor";
 import type { Outcome } from "./model";
 
 /** What one pass did. */
@@ -52,10 +53,12 @@ export class Sender {
   private readonly logged = new Map<string, bigint>();
   private readonly mining = new Set<Promise<void>>();
 
+  /** `transactor`: sends with its fees, nonces and replacements; without, the market's signer sends as it is. */
   constructor(
     private readonly market: Market,
     private readonly log: Logger,
     private readonly retry: RetryOptions,
+    private readonly transactor?: Transactor,
   ) {}
 
   /** Drops what concerns requests whose deadline is before `now`. */
@@ -242,9 +245,9 @@ export class Sender {
     const fields = single
       ? this.fields(items[0].r, items[0].output)
       : { action: "answerBatch", size: items.length, requestIds: items.map(({ r }) => r.requestId) };
-    let tx: ContractTransactionResponse;
+    let sent: { hash: string; final: Promise<Final> };
     try {
-      tx = await rpcRetry(
+      sent = await rpcRetry(
         this.log,
         this.retry,
         signal,
@@ -256,10 +259,19 @@ export class Sender {
           const gas = single
             ? await c.answer.estimateGas(a.requestId, a.key, a.index, a.output)
             : await c.answerBatch.estimateGas(answers);
-          const overrides = { gasLimit: (gas * 6n) / 5n };
-          return single
-            ? await c.answer(a.requestId, a.key, a.index, a.output, overrides)
-            : await c.answerBatch(answers, overrides);
+          const gasLimit = (gas * 6n) / 5n;
+          if (this.transactor) {
+            const data = single
+              ? c.interface.encodeFunctionData("answer", [a.requestId, a.key, a.index, a.output])
+              : c.interface.encodeFunctionData("answerBatch", [answers]);
+            // Past the last deadline of its entries nothing in it can land: the transactor cancels it unmined.
+            const deadline = items.reduce((max, { r }) => (r.deadline > max ? r.deadline : max), 0n);
+            return await this.transactor.send({ to: this.market.address, data, gasLimit }, { deadline, fields });
+          }
+          const tx = single
+            ? await c.answer(a.requestId, a.key, a.index, a.output, { gasLimit })
+            : await c.answerBatch(answers, { gasLimit });
+          return { hash: tx.hash, final: mined(tx.wait()) };
         } catch (err) {
           throw toRevertError(err);
         }
@@ -279,31 +291,53 @@ export class Sender {
       return;
     }
     for (const { r } of items) this.inFlight.add(keyOf(r));
-    const mined = this.confirm(tx, items, fields, report);
-    this.mining.add(mined);
-    void mined.finally(() => this.mining.delete(mined));
+    const settling = this.confirm(sent, items, fields, report);
+    this.mining.add(settling);
+    void settling.finally(() => this.mining.delete(settling));
   }
 
-  /** Waits for a sent transaction's receipt, then records and logs what landed and what the contract skipped. */
+  /**
+   * Waits until a sent transaction is final, then records and logs what landed and what the contract skipped.
+   * A transaction cancelled unmined gives its entries up (their deadlines passed); one that reverted or was lost
+   * puts them back in the pool, for the next pass's scan to decide.
+   */
   private async confirm(
-    tx: ContractTransactionResponse,
+    sent: { hash: string; final: Promise<Final> },
     items: Ready[],
     fields: Record<string, unknown>,
     report: HostReport,
   ) {
     try {
-      const receipt = await tx.wait();
-      if (!receipt) throw new Error(`no receipt for ${tx.hash}`);
+      const final = await sent.final;
+      if (final.status === "cancelled") {
+        for (const item of items) {
+          this.outputs.delete(keyOf(item.r));
+          this.log.warn(
+            { ...this.fields(item.r, item.output), status: "cancelled", late: true, txHash: final.receipt.hash },
+            "answer: given up: its deadline passed before it was mined, and the transaction was cancelled",
+          );
+        }
+        return;
+      }
+      if (final.status === "lost" || final.receipt.status !== 1) {
+        const why = final.status === "lost" ? final.reason : `reverted on chain in ${final.receipt.hash}`;
+        this.log.warn(
+          { ...fields, status: "reverted", txHash: sent.hash, error: why },
+          `${fields.action}: not mined as sent; the entries go back to the pool`,
+        );
+        return;
+      }
+      const { receipt } = final;
       report.transactions++;
       // The delay is chain time, for the metrics; a block that cannot be read leaves it out, never the answer.
-      const block = await receipt.getBlock().catch(() => null);
+      const block = await this.market.provider.getBlock(receipt.blockNumber).catch(() => null);
       const delayS = (r: OpenRequest) => (block ? BigInt(block.timestamp) - r.createdAt : undefined);
       const skipped = new Map(this.market.skippedIn(receipt).map((s) => [keyOf(s), s.error]));
       let landed = 0;
       for (const item of items) {
         const error = skipped.get(keyOf(item.r));
         if (error) {
-          this.leftOut(item, error, "mined", tx.hash);
+          this.leftOut(item, error, "mined", receipt.hash);
           continue;
         }
         landed++;
@@ -314,7 +348,7 @@ export class Sender {
             {
               ...this.fields(item.r, item.output),
               status: "sent",
-              txHash: tx.hash,
+              txHash: receipt.hash,
               block: receipt.blockNumber,
               batch: items.length,
               delayS: delayS(item.r),
@@ -326,22 +360,23 @@ export class Sender {
         {
           ...fields,
           status: "sent",
-          txHash: tx.hash,
+          txHash: receipt.hash,
           block: receipt.blockNumber,
           gasUsed: receipt.gasUsed,
           ...(items.length > 1 ? { landed, skipped: skipped.size } : { delayS: delayS(items[0].r) }),
         },
         `${fields.action}: sent`,
       );
-    } catch (err) {
-      // Reverted on chain (every entry became invalid after the pre-flight) or no receipt: the entries go
-      // back to the pool, and the next pass's scan decides.
-      this.log.warn(
-        { ...fields, status: "reverted", txHash: tx.hash, error: decodeError(err) },
-        `${fields.action}: not mined as sent; the entries go back to the pool`,
-      );
     } finally {
       for (const { r } of items) this.inFlight.delete(keyOf(r));
     }
   }
+}
+
+/** A signer's own send as a Final: its receipt, or lost with the reason (a revert on chain, no receipt). */
+function mined(wait: Promise<TransactionReceipt | null>): Promise<Final> {
+  return wait.then(
+    (receipt) => (receipt ? { status: "mined", receipt } : { status: "lost", reason: "no receipt" }),
+    (err: unknown) => ({ status: "lost", reason: decodeError(err) }),
+  );
 }

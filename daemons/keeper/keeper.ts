@@ -1,6 +1,6 @@
 import type { Signer } from "ethers";
 import { activationEpoch, epochOf, finalAt, inWindow, windowStart, type TimeConfig } from "../../sdk/time";
-import { Market, RequestStatus, type MadeRequest } from "../../sdk/market";
+import { Market, RequestStatus, type MadeRequest, type SendCall } from "../../sdk/market";
 import { decodeError } from "../../sdk/errors";
 import { act, rpcRetry } from "../common/act";
 import type { Logger } from "../common/logger";
@@ -30,6 +30,10 @@ export interface KeeperOptions {
   load?: (source: Source) => Promise<Leaderboard>;
   /** The refund sweep finds expired requests in the indexer's whole history, and in the logs after it. */
   history?: IndexedHistory;
+  /** Blocks on top of a block before the refund sweep reads it (default 0). */
+  confirmations?: number;
+  /** Sends the keeper's transactions in place of the signer (the transactor, with its fees and timeouts). */
+  send?: SendCall;
 }
 
 /** What one pass did, and when (chain time) the next one has work. */
@@ -48,6 +52,10 @@ const DONE_PROMOTE = ["MarketAlreadyPromoted"];
 const DONE_EVICT = ["MarketModelerEvicted"];
 const DONE_FINALIZE = ["MarketEpochAlreadyFinalized"];
 const DONE_REFUND = ["MarketRequestRefunded", "MarketRequestAnswered"];
+/** The refund's key is not the request's: the chain the keeper read was reorganised since. */
+const MOVED = "MarketRequestKeyMismatch";
+/** How far before its old block a moved request is looked for: deeper than any reorganisation seen in practice. */
+const REREAD_BLOCKS = 1_000;
 
 /**
  * The keeper's duties, one pass per `tick()`: promote each leaderboard's Top-10 once per epoch inside the
@@ -69,9 +77,11 @@ export class Keeper {
   private readonly pending = new Map<bigint, MadeRequest>();
   /** Next block the refund sweep scans. */
   private cursor?: number;
+  /** The first block of the last SLA window, which the sweep reads again on every pass. */
+  private windowBlock?: number;
 
   constructor(private readonly options: KeeperOptions) {
-    this.market = Market.connect(options.market, options.signer);
+    this.market = Market.connect(options.market, options.signer, { send: options.send });
     this.log = options.log;
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.load = options.load ?? ((source) => readLeaderboard(source));
@@ -278,7 +288,7 @@ export class Keeper {
           done: DONE_EVICT,
         });
         if (result.outcome === "sent") report.evicted.push({ challengeId, epoch, modeler: c.modeler });
-        if (result.outcome === "failed") evictionsDone = false;
+        if (result.outcome === "failed" || result.outcome === "pending") evictionsDone = false;
       }
       if (signal?.aborted) return;
       if (evictionsDone && (await this.finalize(challengeId, epoch, report, signal))) this.settled.add(key);
@@ -303,21 +313,35 @@ export class Keeper {
 
   // ------------------------------------------------------------------ refunds
 
+  /**
+   * Refunds the expired requests nobody answered. It reads blocks with enough confirmations only, and the last
+   * SLA window again on every pass, so a request that a reorganisation moved (another block, another key) is
+   * read again with its new key; one found with a stale key when refunded is read again on its own.
+   */
   private async sweepRefunds(now: bigint, report: KeeperReport, signal?: AbortSignal) {
     const rpc = rpcRetry(this.log, this.retry, signal);
     const head = await rpc("blockNumber", () => this.market.provider.getBlockNumber());
-    let from = this.cursor ?? Math.max(this.options.fromBlock ?? 0, head - (this.options.lookbackBlocks ?? 10_000));
+    const safe = head - (this.options.confirmations ?? 0);
+    const { sla } = await rpc("settings", () => this.market.timeConfig());
+    const start = this.options.fromBlock ?? 0;
+    this.windowBlock = await rpc("blockAt", () =>
+      this.market.blockAt(now > sla ? now - sla : 0n, Math.max(start, this.windowBlock ?? 0)),
+    );
+    let from =
+      this.cursor === undefined
+        ? Math.max(start, safe - (this.options.lookbackBlocks ?? 10_000))
+        : Math.min(this.cursor, this.windowBlock);
     const indexed = await this.options.history?.read("expiredUnrefunded", (c) => c.expiredUnrefunded(undefined, now));
     if (indexed) {
       for (const r of indexed.found) this.pending.set(r.requestId, r);
       from = Math.max(from, indexed.indexedBlock + 1);
     }
-    if (from <= head) {
+    if (from <= safe) {
       const made = await rpc("requestsMade", () =>
-        this.market.requestsMade({ fromBlock: from, toBlock: head, maxRange: this.options.logRange }),
+        this.market.requestsMade({ fromBlock: from, toBlock: safe, maxRange: this.options.logRange }),
       );
       for (const r of made) this.pending.set(r.requestId, r);
-      this.cursor = head + 1;
+      this.cursor = safe + 1;
     }
 
     let budget = this.options.maxRefunds ?? 50;
@@ -345,8 +369,35 @@ export class Keeper {
         done: DONE_REFUND,
       });
       if (result.outcome === "sent") report.refunded.push(r.requestId);
-      if (result.outcome !== "failed") this.pending.delete(r.requestId);
+      if (result.outcome === "sent" || result.outcome === "already") this.pending.delete(r.requestId);
+      else if (result.error?.startsWith(MOVED)) await this.reread(r, safe, signal);
+      else if (result.outcome === "reverted") this.pending.delete(r.requestId);
     }
+  }
+
+  /** Reads a request's RequestMade again, from a little before where it was: a reorganisation moved it. */
+  private async reread(r: MadeRequest, toBlock: number, signal?: AbortSignal) {
+    const fromBlock = Math.max(this.options.fromBlock ?? 0, r.blockNumber - REREAD_BLOCKS);
+    const found = await rpcRetry(
+      this.log,
+      this.retry,
+      signal,
+    )("requestsMade", () =>
+      this.market.requestsMade({ requestId: r.requestId, fromBlock, toBlock, maxRange: this.options.logRange }),
+    );
+    const now = found[found.length - 1];
+    if (now) this.pending.set(r.requestId, now);
+    else this.pending.delete(r.requestId);
+    this.log.info(
+      {
+        action: "refund",
+        status: "re-read",
+        requestId: r.requestId,
+        requester: now?.key.requester,
+        block: now?.blockNumber,
+      },
+      "refund: the request moved in a reorganisation; read again for the next pass",
+    );
   }
 }
 
