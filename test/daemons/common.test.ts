@@ -387,6 +387,52 @@ describe("daemons/common", () => {
       expect(keeperConfig(["-h"], {})).to.equal("help");
     });
 
+    it("transactions: fee ceiling and tip in gwei, replacement, confirmations (0 on the local chain, else 2)", () => {
+      const base = { KEEPER_KEY: KEY, DEPLOYMENT: deployment(), LEADERBOARD: "1=https://x.org/1.json" };
+      const local = keeperConfig([], base);
+      if (local === "help") throw new Error("help");
+      expect(local.tx).to.deep.include({
+        maxFee: 100_000_000_000n,
+        priorityFee: undefined,
+        replaceAfterBlocks: 3,
+        confirmations: 0,
+      });
+      expect(local.txWaitMs).to.equal(120_000);
+      const dir = tempDir();
+      const sepolia = writeJson(dir, "sepolia.json", {
+        network: "sepolia",
+        chainId: 11155111,
+        market: MARKET,
+        token: MARKET,
+        startBlock: 3,
+        deployedAt: "2026-11-20T00:00:00Z",
+      });
+      const real = keeperConfig(["--max-fee-gwei", "2.5", "--priority-fee-gwei", "0.001"], {
+        ...base,
+        DEPLOYMENT: sepolia,
+        REPLACE_AFTER_BLOCKS: "5",
+        TX_WAIT_MS: "30000",
+      });
+      if (real === "help") throw new Error("help");
+      expect(real.tx).to.deep.include({
+        maxFee: 2_500_000_000n,
+        priorityFee: 1_000_000n,
+        replaceAfterBlocks: 5,
+        confirmations: 2,
+      });
+      expect(real.txWaitMs).to.equal(30_000);
+      const cases: [string[], string][] = [
+        [["--max-fee-gwei", "0"], '--max-fee-gwei must be a positive amount of gwei such as 1.5, got "0"'],
+        [["--max-fee-gwei", "lots"], '--max-fee-gwei must be a positive amount of gwei such as 1.5, got "lots"'],
+        [["--max-fee-gwei", "1", "--priority-fee-gwei", "2"], "--priority-fee-gwei must not be above --max-fee-gwei"],
+        [["--replace-after-blocks", "0"], "--replace-after-blocks must be between 1 and 1000, got 0"],
+        [["--confirmations=-1"], '--confirmations must be a whole number, got "-1"'],
+        [["--tx-wait-ms", "10"], "--tx-wait-ms must be between 1000 and 3600000, got 10"],
+      ];
+      for (const [argv, message] of cases)
+        expect(() => keeperConfig(argv, base), message).to.throw(ConfigError, message);
+    });
+
     it("keeper: refuses bad settings with a message that names them", () => {
       const base = { KEEPER_KEY: KEY, DEPLOYMENT: deployment(), LEADERBOARD: "1=https://x.org/1.json" };
       const cases: [string[], Record<string, string>, string][] = [
