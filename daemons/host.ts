@@ -27,7 +27,7 @@ async function main(): Promise<number> {
     console.log(HOST_USAGE);
     return 0;
   }
-  const { provider, signer } = connect(config.rpc, config.deployment, config.key);
+  const { provider, signer } = connect(config.rpc, config.deployment, config.key, config.rpcConcurrency);
   const { log, close } = await monitoring("host", config, provider, signer.address);
   const history = config.indexerUrl ? new IndexedHistory(config.indexerUrl, config.deployment.market, log) : undefined;
   const transactor = new Transactor(signer, provider, config.tx, log, DEFAULT_RETRY);
@@ -42,6 +42,8 @@ async function main(): Promise<number> {
     batchSize: config.batchSize,
     marginS: config.marginS,
     modelTimeoutS: config.modelTimeoutS,
+    maxPerPass: config.maxPerPass,
+    maxInputBytes: config.maxInputBytes,
     waitMined: config.once,
     history,
     transactor,
@@ -56,6 +58,9 @@ async function main(): Promise<number> {
       model: config.modelPath,
       modelers,
       modelTimeoutS: config.modelTimeoutS,
+      maxPerPass: config.maxPerPass,
+      maxInputBytes: config.maxInputBytes,
+      rpcConcurrency: config.rpcConcurrency,
       indexer: config.indexerUrl,
     },
     "host agent",

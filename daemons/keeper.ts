@@ -28,7 +28,7 @@ async function main(): Promise<number> {
     console.log(KEEPER_USAGE);
     return 0;
   }
-  const { provider, signer } = connect(config.rpc, config.deployment, config.key);
+  const { provider, signer } = connect(config.rpc, config.deployment, config.key, config.rpcConcurrency);
   const { log, close } = await monitoring("keeper", config, provider, signer.address);
   const history = config.indexerUrl ? new IndexedHistory(config.indexerUrl, config.deployment.market, log) : undefined;
   const transactor = new Transactor(signer, provider, config.tx, log, DEFAULT_RETRY);

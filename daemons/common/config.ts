@@ -3,6 +3,11 @@ import { Wallet, isAddress, getAddress, parseEther, parseUnits } from "ethers";
 import { readDeployment, type Deployment } from "../../sdk/deployment";
 import type { TxSettings } from "./transactor";
 
+/** The default of RPC_CONCURRENCY: JSON-RPC requests a daemon may have in flight toward its RPC at once. */
+export const DEFAULT_RPC_CONCURRENCY = 8;
+/** More would be no bound: a node's HTTP server or a provider's plan refuses far fewer at once. */
+export const MAX_RPC_CONCURRENCY = 256;
+
 /** A bad flag, environment variable or file: the daemon prints it and exits before doing anything. */
 export class ConfigError extends Error {
   constructor(message: string, options?: { cause: unknown }) {
@@ -42,6 +47,7 @@ export const COMMON_FLAGS = {
   "replace-after-blocks": { type: "string" },
   confirmations: { type: "string" },
   "tx-wait-ms": { type: "string" },
+  "rpc-concurrency": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -64,6 +70,7 @@ export function commonUsage(pollMs: number): string {
     "  --replace-after-blocks <n> unmined this long: higher fee         env REPLACE_AFTER_BLOCKS default 3",
     "  --confirmations <n>       blocks before a block is final         env CONFIRMATIONS default 2 (0 on 31337)",
     "  --tx-wait-ms <ms>         longest wait for one transaction       env TX_WAIT_MS   default 120000",
+    `  --rpc-concurrency <n>     JSON-RPC requests in flight at most    env RPC_CONCURRENCY default ${DEFAULT_RPC_CONCURRENCY} (1 to ${MAX_RPC_CONCURRENCY})`,
     "  -h, --help                this text",
   ].join("\n");
 }
@@ -82,6 +89,8 @@ export interface CommonConfig {
   tx: TxSettings;
   /** The longest a pass waits for one of its transactions; it stays tracked after that. */
   txWaitMs: number;
+  /** JSON-RPC requests in flight toward the RPC at most, for everything the daemon does. */
+  rpcConcurrency: number;
 }
 
 export interface MetricsConfig {
@@ -187,6 +196,13 @@ export function commonConfig(values: FlagValues, env: Env, defaultPollMs: number
     metrics: metricsConfig(values, env),
     tx: txSettings(values, env, deployment.chainId),
     txWaitMs: integer(setting(values, "tx-wait-ms", env, "TX_WAIT_MS"), "--tx-wait-ms", 120_000, 1_000, 3_600_000),
+    rpcConcurrency: integer(
+      setting(values, "rpc-concurrency", env, "RPC_CONCURRENCY"),
+      "--rpc-concurrency",
+      DEFAULT_RPC_CONCURRENCY,
+      1,
+      MAX_RPC_CONCURRENCY,
+    ),
   };
 }
 

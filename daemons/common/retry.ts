@@ -66,7 +66,9 @@ export async function withRetry<T>(fn: () => Promise<T>, options: RetryOptions =
     try {
       return await fn();
     } catch (err) {
-      if (!isTransient(err) || attempt > options.retries || options.signal?.aborted) throw err;
+      if (!isTransient(err) || attempt > options.retries) throw err;
+      // Stopping: the pass ends because the daemon stops, not because the RPC failed (no failure is logged).
+      options.signal?.throwIfAborted();
       const wait = backoffMs(attempt, options.baseMs, options.maxMs);
       options.onRetry?.(err, attempt, wait);
       await sleep(wait, options.signal);

@@ -29,7 +29,7 @@ export interface TxSettings {
 /** What became of a transaction: mined and final (`receipt.status` says whether it reverted), cancelled, or lost. */
 export type Final =
   | { status: "mined"; receipt: TransactionReceipt }
-  | { status: "cancelled"; receipt: TransactionReceipt }
+  | { status: "cancelled"; receipt: TransactionReceipt; late: boolean }
   | { status: "lost"; reason: string };
 
 /** A call for the transactor to send: the market and the encoded call, with its gas limit. */
@@ -74,6 +74,8 @@ interface Tracked {
   attempts: Attempt[];
   /** The block a receipt was seen in, until the transaction is final. */
   minedIn?: { number: number; hash: string };
+  /** Whether it is cancelled because its deadline passed (else because the call would now revert). */
+  late: boolean;
   /** Polls that found the nonce used and none of our attempts mined. */
   usedSeen: number;
   /** Whether the ceiling stopped a replacement (logged once). */
@@ -126,9 +128,10 @@ export class Transactor {
     for (const t of this.tracked.values())
       if (t.call.to === call.to && t.call.data === call.data)
         return { nonce: t.nonce, hash: t.attempts[0].hash, final: t.final };
-    const nonce = await this.takeNonce();
+    // The reads first: a nonce is taken only for a transaction that is signed and broadcast right after.
     const head = await this.read(() => this.provider.getBlockNumber());
     const fees = await this.price();
+    const nonce = await this.takeNonce();
     const attempt = await this.sign(call, nonce, fees, head, false);
     let resolve!: (final: Final) => void;
     const final = new Promise<Final>((r) => (resolve = r));
@@ -139,6 +142,7 @@ export class Transactor {
       fields: options.fields,
       attempts: [],
       usedSeen: 0,
+      late: false,
       atCeiling: false,
       resolve,
       final,
@@ -189,7 +193,7 @@ export class Transactor {
       t.usedSeen = 0;
       if (head - receipt.blockNumber >= this.settings.confirmations) {
         this.tracked.delete(t.nonce);
-        t.resolve({ status: attempt.cancel ? "cancelled" : "mined", receipt });
+        t.resolve(attempt.cancel ? { status: "cancelled", receipt, late: t.late } : { status: "mined", receipt });
         return;
       }
       t.minedIn = { number: receipt.blockNumber, hash: receipt.blockHash };
@@ -213,7 +217,7 @@ export class Transactor {
       // The same bytes again, with the blocks to wait for it counted from now; cancelled if the call would now
       // revert (the reorganisation moved what it acts on).
       if (!last.cancel && (await this.reverts(t.call))) return this.replace(t, head, "it would now revert");
-      if (!(await this.read(() => this.provider.getTransaction(last.hash)))) await this.broadcast(last);
+      await this.rebroadcast(last);
       last.sentAt = head;
       return;
     }
@@ -230,6 +234,7 @@ export class Transactor {
       return;
     }
     if (t.deadline !== undefined && now > t.deadline && !last.cancel) {
+      t.late = true;
       await this.replace(t, head, "its deadline passed unmined");
       return;
     }
@@ -238,8 +243,8 @@ export class Transactor {
       return;
     }
     // A node that forgot it (a reorganisation on a node that does not put transactions back, a restart, a
-    // broadcast that never arrived) gets the same signed transaction again.
-    if ((await this.read(() => this.provider.getTransaction(last.hash))) === null) await this.broadcast(last);
+    // broadcast that never arrived, a fee under the base fee that the node would not keep) gets it again.
+    await this.rebroadcast(last);
   }
 
   /**
@@ -266,7 +271,7 @@ export class Transactor {
           `${String(t.fields.action)}: not mined, and the fee is at the ceiling (MAX_FEE_GWEI)`,
         );
       t.atCeiling = true;
-      if ((await this.read(() => this.provider.getTransaction(last.hash))) === null) await this.broadcast(last);
+      await this.rebroadcast(last);
       return;
     }
     const call = cancel ? { to: this.wallet.address, data: "0x", gasLimit: CANCEL_GAS } : t.call;
@@ -368,6 +373,23 @@ export class Transactor {
         if (tries >= this.retry.retries) return;
         await sleep(backoffMs(tries + 1, this.retry.baseMs, this.retry.maxMs));
       }
+    }
+  }
+
+  /**
+   * Offers the node, once, a transaction it does not have. A refusal (anvil drops from its pool, and then refuses,
+   * a fee under the base fee, which a spike brings) or an RPC fault is left to the next poll, which replaces the
+   * transaction when it is due: retrying here would hold up the checks of every later nonce in flight.
+   */
+  private async rebroadcast(attempt: Attempt): Promise<void> {
+    if (await this.read(() => this.provider.getTransaction(attempt.hash))) return;
+    try {
+      await this.provider.broadcastTransaction(attempt.raw);
+    } catch (err) {
+      this.log.debug(
+        { action: "transactions", status: "refused", txHash: attempt.hash, error: decodeError(err) },
+        "the node refused a transaction sent again; the next poll looks at it again",
+      );
     }
   }
 

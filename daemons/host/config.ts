@@ -12,8 +12,8 @@ import {
   type CommonConfig,
   type Env,
 } from "../common/config";
-import { DEFAULT_MODEL_TIMEOUT_S, MAX_BATCH, checkServed, type ServedModeler } from "./agent";
-import { loadModel, type Model } from "./model";
+import { DEFAULT_MAX_PER_PASS, DEFAULT_MODEL_TIMEOUT_S, MAX_BATCH, checkServed, type ServedModeler } from "./agent";
+import { DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_BYTES_LIMIT, loadModel, type Model } from "./model";
 
 export const HOST_FLAGS = {
   ...COMMON_FLAGS,
@@ -22,6 +22,8 @@ export const HOST_FLAGS = {
   "batch-size": { type: "string" },
   "margin-s": { type: "string" },
   "model-timeout-s": { type: "string" },
+  "max-per-pass": { type: "string" },
+  "max-input-bytes": { type: "string" },
 } as const;
 
 export const HOST_USAGE = `Usage: npm run host -- --model <path> --modelers <challenge:modeler,...> [flags]
@@ -33,7 +35,11 @@ ${commonUsage(2_000)}
   --batch-size <n>          answers per transaction, 1 to ${MAX_BATCH}        env BATCH_SIZE   default 10
   --margin-s <s>            skip requests with fewer seconds left  env ANSWER_MARGIN_S  default 10
   --model-timeout-s <s>     longest model run per request; a run   env MODEL_TIMEOUT_S  default ${DEFAULT_MODEL_TIMEOUT_S}
-                            past it (or past the deadline less the margin) is answered "error: timeout: …"`;
+                            past it (or past the deadline less the margin) is answered "error: timeout: …"
+  --max-per-pass <n>        requests taken up per pass, most urgent env MAX_PER_PASS     default ${DEFAULT_MAX_PER_PASS}
+                            first; the others wait for the next pass
+  --max-input-bytes <n>     longest input given to the model; a    env MAX_INPUT_BYTES  default ${DEFAULT_MAX_INPUT_BYTES}
+                            longer one is answered "error: invalid-input: …" without running it`;
 
 export interface HostConfig extends CommonConfig {
   key: Wallet;
@@ -43,6 +49,8 @@ export interface HostConfig extends CommonConfig {
   batchSize: number;
   marginS: number;
   modelTimeoutS: number;
+  maxPerPass: number;
+  maxInputBytes: number;
 }
 
 /**
@@ -87,6 +95,20 @@ export function hostConfig(argv: string[], env: Env): HostConfig | "help" {
     1,
     86_400,
   );
+  const maxPerPass = integer(
+    setting(values, "max-per-pass", env, "MAX_PER_PASS"),
+    "--max-per-pass",
+    DEFAULT_MAX_PER_PASS,
+    1,
+    100_000,
+  );
+  const maxInputBytes = integer(
+    setting(values, "max-input-bytes", env, "MAX_INPUT_BYTES"),
+    "--max-input-bytes",
+    DEFAULT_MAX_INPUT_BYTES,
+    1,
+    MAX_INPUT_BYTES_LIMIT,
+  );
   const modelers = servedList(setting(values, "modelers", env, "MODELERS"));
-  return { ...common, key, modelPath, model, modelers, batchSize, marginS, modelTimeoutS };
+  return { ...common, key, modelPath, model, modelers, batchSize, marginS, modelTimeoutS, maxPerPass, maxInputBytes };
 }

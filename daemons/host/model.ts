@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { Provider } from "ethers";
+import { dataLength, type BytesLike, type Provider } from "ethers";
 import { ERROR_CODES, errorOutput, isErrorOutput, parseErrorOutput, type ErrorCode } from "../../sdk/text";
 import { ConfigError } from "../common/config";
 
@@ -56,18 +56,28 @@ export interface Model<Features = unknown, Prediction = unknown> {
   postprocess(prediction: Prediction): string | Promise<string>;
 }
 
-/** Wraps a provider so a model can only read. */
-export function readOnly(provider: Provider): ReadProvider {
+/** How the agent runs an RPC read: with its retry policy (common/act's rpcRetry). */
+export type ReadRetry = <T>(what: string, read: () => Promise<T>) => Promise<T>;
+
+/**
+ * Wraps a provider so a model can only read, each read retried as the agent's own are: an RPC hiccup is not a
+ * failure of the model, and must not turn an answer into `error: model-failed: …`.
+ */
+export function readOnly(provider: Provider, retry: ReadRetry = (_what, read) => read()): ReadProvider {
+  const retried =
+    <A extends unknown[], R>(what: string, read: (...args: A) => Promise<R>) =>
+    (...args: A) =>
+      retry(what, () => read.apply(provider, args));
   return {
-    getBalance: provider.getBalance.bind(provider),
-    getTransactionCount: provider.getTransactionCount.bind(provider),
-    getCode: provider.getCode.bind(provider),
-    getStorage: provider.getStorage.bind(provider),
-    call: provider.call.bind(provider),
-    getBlock: provider.getBlock.bind(provider),
-    getBlockNumber: provider.getBlockNumber.bind(provider),
-    getLogs: provider.getLogs.bind(provider),
-    getNetwork: provider.getNetwork.bind(provider),
+    getBalance: retried("model.getBalance", provider.getBalance),
+    getTransactionCount: retried("model.getTransactionCount", provider.getTransactionCount),
+    getCode: retried("model.getCode", provider.getCode),
+    getStorage: retried("model.getStorage", provider.getStorage),
+    call: retried("model.call", provider.call),
+    getBlock: retried("model.getBlock", provider.getBlock),
+    getBlockNumber: retried("model.getBlockNumber", provider.getBlockNumber),
+    getLogs: retried("model.getLogs", provider.getLogs),
+    getNetwork: retried("model.getNetwork", provider.getNetwork),
   };
 }
 
@@ -76,6 +86,21 @@ export async function infer(model: Model, input: string, ctx: ModelContext): Pro
   const output = await model.postprocess(await model.predict(await model.preprocess(input, ctx)));
   if (typeof output !== "string") throw new Error(`postprocess returned ${typeof output}, not text`);
   return output;
+}
+
+/** The default of MAX_INPUT_BYTES: the longest input the agent gives its model. */
+export const DEFAULT_MAX_INPUT_BYTES = 16_384;
+/** The highest MAX_INPUT_BYTES accepted: far above what a block's calldata can carry. */
+export const MAX_INPUT_BYTES_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * The error answer of an input longer than `maxBytes`, or undefined for one the model may read. Anyone can
+ * pay for a request with a huge input; the model never sees it, and the request still gets its answer.
+ */
+export function inputTooLong(input: BytesLike, maxBytes: number): Outcome | undefined {
+  const bytes = dataLength(input);
+  if (bytes <= maxBytes) return undefined;
+  return errorOutcome(ERROR_CODES.invalidInput, `input of ${bytes} bytes is over the host's limit of ${maxBytes}`);
 }
 
 /** The longest detail an error output carries: the answer is stored on chain. */

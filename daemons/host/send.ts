@@ -48,7 +48,7 @@ export class Sender {
   /** Answers sent and not yet mined. */
   private readonly inFlight = new Set<string>();
   /** Outputs computed and not yet mined, with their deadlines: a re-send does not run the model again. */
-  private readonly outputs = new Map<string, { output: string; deadline: bigint }>();
+  private readonly outputs = new Map<string, { output: string; deadline: bigint; txHash: string }>();
   /** Log lines already written, with their deadlines: each is written once. */
   private readonly logged = new Map<string, bigint>();
   private readonly mining = new Set<Promise<void>>();
@@ -75,14 +75,22 @@ export class Sender {
     return !this.done.has(key) && !this.inFlight.has(key);
   }
 
-  /** The output computed for `r` by an earlier pass and not mined yet. */
+  /** Whether this instance saw `r` answered on chain: mined by it, or found made. */
+  answered(r: OpenRequest): boolean {
+    return this.done.has(keyOf(r));
+  }
+
+  /**
+   * The output computed for `r` by an earlier pass and not mined yet. Only for the same request: a reorganisation
+   * can give its id to another request (another transaction, another input).
+   */
   cached(r: OpenRequest): Outcome | undefined {
     const kept = this.outputs.get(keyOf(r));
-    return kept && { output: kept.output };
+    return kept?.txHash === r.txHash ? { output: kept.output } : undefined;
   }
 
   keep(r: OpenRequest, output: string) {
-    this.outputs.set(keyOf(r), { output, deadline: r.deadline });
+    this.outputs.set(keyOf(r), { output, deadline: r.deadline, txHash: r.txHash });
   }
 
   /** True the first time `key` is seen (until its deadline passes). */
@@ -134,11 +142,12 @@ export class Sender {
       return false;
     });
     // The chain may have moved while the model ran: answer only what is still unanswered.
-    const states = await Promise.all(
-      live.map(({ r }) => rpc("requestState", () => this.market.requestState(r.requestId))),
-    );
-    const fresh = live.filter(({ r }, i) => {
-      if (!states[i].answered.includes(r.index)) return true;
+    // One read a request, however many of its modelers the batch answers for.
+    const ids = [...new Set(live.map(({ r }) => r.requestId))];
+    const states = await Promise.all(ids.map((id) => rpc("requestState", () => this.market.requestState(id))));
+    const answered = new Map(ids.map((id, i) => [id, states[i].answered]));
+    const fresh = live.filter(({ r }) => {
+      if (!answered.get(r.requestId)!.includes(r.index)) return true;
       this.settled(r);
       return false;
     });
@@ -310,11 +319,21 @@ export class Sender {
     try {
       const final = await sent.final;
       if (final.status === "cancelled") {
+        // Late: given up. Otherwise the call would have reverted (the chain moved): back to the pool, for the
+        // next pass's scan to decide.
         for (const item of items) {
-          this.outputs.delete(keyOf(item.r));
+          if (final.late) this.outputs.delete(keyOf(item.r));
           this.log.warn(
-            { ...this.fields(item.r, item.output), status: "cancelled", late: true, txHash: final.receipt.hash },
-            "answer: given up: its deadline passed before it was mined, and the transaction was cancelled",
+            {
+              ...this.fields(item.r, item.output),
+              status: "cancelled",
+              late: final.late,
+              retry: !final.late,
+              txHash: final.receipt.hash,
+            },
+            final.late
+              ? "answer: given up: its deadline passed before it was mined, and the transaction was cancelled"
+              : "answer: the transaction was cancelled, it would have reverted; back to the pool",
           );
         }
         return;

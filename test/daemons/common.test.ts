@@ -1,10 +1,13 @@
 import { expect } from "chai";
 import { EventEmitter } from "node:events";
-import { makeError } from "ethers";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Network, makeError } from "ethers";
 import { RevertError } from "../../sdk/errors";
 import type { Sent } from "../../sdk/market";
 import { act } from "../../daemons/common/act";
 import { ConfigError, addressList, integer } from "../../daemons/common/config";
+import { BoundedProvider, limiter } from "../../daemons/common/connect";
 import { start } from "../../daemons/common/loop";
 import { backoffMs, isTransient, withRetry } from "../../daemons/common/retry";
 import { runDaemon } from "../../daemons/common/run";
@@ -310,6 +313,71 @@ describe("daemons/common", () => {
     });
   });
 
+  describe("limiter", () => {
+    it("runs at most its limit at once, and the others in the order they came", async () => {
+      const slot = limiter(2);
+      let running = 0;
+      let most = 0;
+      const started: number[] = [];
+      await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          slot(async () => {
+            started.push(i);
+            most = Math.max(most, ++running);
+            await new Promise((r) => setTimeout(r, 5));
+            running--;
+          }),
+        ),
+      );
+      expect([most, started]).to.deep.equal([2, [0, 1, 2, 3, 4, 5, 6, 7]]);
+    });
+
+    it("frees the place of a call that throws", async () => {
+      const slot = limiter(1);
+      await expect(slot(() => Promise.reject(new Error("boom")))).to.be.rejectedWith("boom");
+      expect(await slot(async () => "next")).to.equal("next");
+      expect(() => limiter(0)).to.throw(RangeError);
+    });
+  });
+
+  describe("BoundedProvider (RPC_CONCURRENCY)", () => {
+    it("never has more than its limit of requests in flight at the RPC, one JSON-RPC request per HTTP call", async () => {
+      let inFlight = 0;
+      let most = 0;
+      const bodies: unknown[] = [];
+      const server = createServer((req, res) => {
+        most = Math.max(most, ++inFlight);
+        let text = "";
+        req.on("data", (c: Buffer) => (text += c.toString()));
+        req.on("end", () => {
+          const body = JSON.parse(text) as { id: number; params: string[] };
+          bodies.push(body);
+          setTimeout(() => {
+            inFlight--;
+            res.writeHead(200, { "content-type": "application/json" });
+            res.end(JSON.stringify({ jsonrpc: "2.0", id: body.id, result: body.params[0] }));
+          }, 10);
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const provider = new BoundedProvider(url, Network.from(31337), 3);
+      try {
+        const answers = await Promise.all(
+          Array.from({ length: 20 }, (_, i) => provider.send("eth_getBalance", [`0x${i.toString(16)}`, "latest"])),
+        );
+        expect(answers).to.deep.equal(Array.from({ length: 20 }, (_, i) => `0x${i.toString(16)}`));
+        expect(most).to.equal(3);
+        expect(bodies).to.have.length(20);
+        expect(bodies.every((b) => !Array.isArray(b))).to.equal(true);
+      } finally {
+        provider.destroy();
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+      }
+    });
+  });
+
   describe("config", () => {
     const deployment = () =>
       writeJson(tempDir(), "net.json", {
@@ -492,6 +560,8 @@ describe("daemons/common", () => {
         [["--log-level", "loud"], base, "--log-level must be one of"],
         [[], { ...base, ONCE: "yes" }, 'ONCE must be 0 or 1, got "yes"'],
         [["--indexer", "localhost:42069"], base, '--indexer must be an http(s) URL, got "localhost:42069"'],
+        [["--rpc-concurrency", "0"], base, "--rpc-concurrency must be between 1 and 256, got 0"],
+        [[], { ...base, RPC_CONCURRENCY: "many" }, '--rpc-concurrency must be a whole number, got "many"'],
       ];
       for (const [argv, env, message] of cases)
         expect(() => keeperConfig(argv, env), message).to.throw(ConfigError, message);
@@ -526,6 +596,27 @@ describe("daemons/common", () => {
         [["--model", "models/credit-score.ts", "--margin-s=-1"], env, '--margin-s must be a whole number, got "-1"'],
       ];
       for (const [argv, e, message] of cases) expect(() => hostConfig(argv, e), message).to.throw(ConfigError, message);
+    });
+
+    it("RPC_CONCURRENCY: 8 by default, the flag over the environment, for both daemons", () => {
+      const keeperEnv = { KEEPER_KEY: KEY, DEPLOYMENT: deployment(), LEADERBOARD: "1=https://x.org/1.json" };
+      const hostEnv = { HOST_KEY: KEY, DEPLOYMENT: deployment(), MODELERS: `1:${MARKET}` };
+      const host = ["--model", "models/credit-score.ts"];
+      const concurrency = (config: { rpcConcurrency: number } | "help") => {
+        if (config === "help") throw new Error("help");
+        return config.rpcConcurrency;
+      };
+      expect([
+        concurrency(keeperConfig([], keeperEnv)),
+        concurrency(keeperConfig([], { ...keeperEnv, RPC_CONCURRENCY: "2" })),
+        concurrency(keeperConfig(["--rpc-concurrency", "16"], { ...keeperEnv, RPC_CONCURRENCY: "2" })),
+        concurrency(hostConfig(host, hostEnv)),
+        concurrency(hostConfig([...host, "--rpc-concurrency", "256"], hostEnv)),
+      ]).to.deep.equal([8, 2, 16, 8, 256]);
+      expect(() => hostConfig([...host, "--rpc-concurrency", "257"], hostEnv)).to.throw(
+        ConfigError,
+        "--rpc-concurrency must be between 1 and 256, got 257",
+      );
     });
 
     it("parses whole numbers and address lists", () => {

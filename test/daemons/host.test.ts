@@ -1,11 +1,12 @@
 import { expect } from "chai";
 import { ethers, network } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { JsonRpcProvider, Network, Wallet, toBeHex } from "ethers";
+import { JsonRpcProvider, Network, Wallet, toBeHex, type Provider } from "ethers";
 import { activeFixture, requestOf, DATES, FEE } from "../fixtures";
 import { HostAgent, type HostAgentOptions, type ServedModeler } from "../../daemons/host/agent";
 import { hostConfig } from "../../daemons/host/config";
-import type { Model } from "../../daemons/host/model";
+import { readOnly, type Model } from "../../daemons/host/model";
+import { rpcRetry } from "../../daemons/common/act";
 import { ConfigError } from "../../daemons/common/config";
 import * as creditScore from "../../models/credit-score";
 import { slowModel } from "../../models/slow";
@@ -287,6 +288,74 @@ describe("daemons/host", () => {
     });
   });
 
+  describe("bounded work", () => {
+    it("takes up at most maxPerPass requests a pass, most urgent first; the next pass takes the rest", async () => {
+      const { market, agentWith, ask } = await loadFixture(hostFixture);
+      const rs = [await ask(0), await ask(1), await ask(2)];
+      const { agent, of } = agentWith({ maxPerPass: 2 });
+      const first = await agent.tick();
+      expect(first.answered).to.deep.equal(rs.slice(0, 2).flatMap((r) => [`${r.id}/0`, `${r.id}/1`]));
+      expect(of("tick", "deferred").map((l) => [l.taken, l.later, l.maxPerPass])).to.deep.equal([[2, 1, 2]]);
+      expect((await market.requestState(rs[2].id)).answeredMask).to.equal(0n);
+      expect((await agent.tick()).answered).to.deep.equal([`${rs[2].id}/0`, `${rs[2].id}/1`]);
+      expect(of("tick", "deferred")).to.have.length(1);
+      expect(await agent.tick()).to.deep.include({ answered: [], transactions: 0 });
+    });
+
+    it("answers an input over maxInputBytes with `error: invalid-input: …` without running the model; the fee settles", async () => {
+      const { market, listed, agentWith, ask } = await loadFixture(hostFixture);
+      const long = await ask(0, WALLET);
+      const short = await ask(1, REJECTED);
+      const { model, calls } = counting(creditScore);
+      const { agent, of } = agentWith({ model, maxInputBytes: 41 });
+      const report = await agent.tick();
+      expect(report.answered).to.deep.equal([`${long.id}/0`, `${long.id}/1`, `${short.id}/0`, `${short.id}/1`]);
+      expect(report.transactions).to.equal(1);
+      expect(calls).to.deep.equal([`${short.id}/${REJECTED}`]);
+      const tooLong = "error: invalid-input: input of 42 bytes is over the host's limit of 41";
+      expect(await answers(market)).to.deep.equal([
+        `${long.id}/${listed[0].address}=${tooLong}`,
+        `${long.id}/${listed[1].address}=${tooLong}`,
+        `${short.id}/${listed[0].address}=${INVALID}`,
+        `${short.id}/${listed[1].address}=${INVALID}`,
+      ]);
+      expect((await market.requestState(long.id)).status).to.equal(BigInt(RequestStatus.Answered));
+      expect(
+        of("model")
+          .filter((l) => l.requestId === long.id.toString())
+          .map((l) => [l.status, l.index, l.detail]),
+      ).to.deep.equal([
+        ["invalid-input", 0, "input of 42 bytes is over the host's limit of 41"],
+        ["invalid-input", 1, "input of 42 bytes is over the host's limit of 41"],
+      ]);
+    });
+
+    it("runs the model once per request, whichever modelers it answers for", async () => {
+      const { agentWith, ask } = await loadFixture(hostFixture);
+      const rs = [await ask(0), await ask(1)];
+      const { model, calls } = counting(creditScore);
+      const report = await agentWith({ model }).agent.tick();
+      expect(report.answered).to.have.length(4);
+      expect(calls).to.deep.equal(rs.map((r) => `${r.id}/${WALLET}`));
+    });
+
+    it("retries a model's read that meets an RPC fault: the answer is the model's, not `model-failed`", async () => {
+      let faults = 2;
+      const provider = {
+        getBalance: async (address: string) => {
+          if (faults-- > 0) throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+          return address === WALLET ? 5n : 0n;
+        },
+      } as unknown as Provider;
+      const { log, of } = captureLog("host");
+      expect(await readOnly(provider, rpcRetry(log, FAST_RETRY)).getBalance(WALLET, 1)).to.equal(5n);
+      expect(of("rpc", "retrying").map((l) => [l.what, l.kind])).to.deep.equal([
+        ["model.getBalance", "ECONNRESET"],
+        ["model.getBalance", "ECONNRESET"],
+      ]);
+    });
+  });
+
   describe("deadlines", () => {
     it("skips a request with less than the margin left, and logs it once", async () => {
       const { market, agentWith, ask } = await loadFixture(hostFixture);
@@ -410,6 +479,42 @@ describe("daemons/host", () => {
           message,
         );
       }
+    });
+
+    it("config: --max-per-pass (MAX_PER_PASS) and --max-input-bytes (MAX_INPUT_BYTES), flags over environment", async () => {
+      const { listed, agentWith } = await loadFixture(hostFixture);
+      const deployment = writeJson(tempDir(), "net.json", {
+        network: "net",
+        chainId: 31337,
+        market: listed[0].address,
+        token: listed[0].address,
+        startBlock: 3,
+        deployedAt: "2026-11-20T00:00:00Z",
+      });
+      const env = { HOST_KEY: `0x${"11".repeat(32)}`, DEPLOYMENT: deployment, MODELERS: `1:${listed[0].address}` };
+      const argv = ["--model", "models/credit-score.ts"];
+      const limits = (config: ReturnType<typeof hostConfig>) => {
+        if (config === "help") throw new Error("help");
+        return [config.maxPerPass, config.maxInputBytes];
+      };
+      expect(limits(hostConfig(argv, env))).to.deep.equal([200, 16_384]);
+      const fromEnv = { ...env, MAX_PER_PASS: "50", MAX_INPUT_BYTES: "1024" };
+      expect(limits(hostConfig(argv, fromEnv))).to.deep.equal([50, 1024]);
+      expect(limits(hostConfig([...argv, "--max-per-pass", "7", "--max-input-bytes", "64"], fromEnv))).to.deep.equal([
+        7, 64,
+      ]);
+      const cases: [string[], string][] = [
+        [["--max-per-pass", "0"], "--max-per-pass must be between 1 and 100000, got 0"],
+        [["--max-per-pass", "1e3"], '--max-per-pass must be a whole number, got "1e3"'],
+        [["--max-input-bytes", "0"], "--max-input-bytes must be between 1 and 16777216, got 0"],
+        [["--max-input-bytes", "99999999"], "--max-input-bytes must be between 1 and 16777216, got 99999999"],
+      ];
+      for (const [extra, message] of cases)
+        expect(() => hostConfig([...argv, ...extra], env), message).to.throw(ConfigError, message);
+      expect(() => agentWith({ maxInputBytes: 0.5 })).to.throw(
+        ConfigError,
+        "maxInputBytes must be a positive whole number",
+      );
     });
   });
 
@@ -606,7 +711,8 @@ describe("daemons/host", () => {
         `${r.id}/${listed[0].address}=${SCORE}`,
         `${r.id}/${listed[1].address}=${SCORE}`,
       ]);
-      expect(calls).to.deep.equal([`${r.id}/${WALLET}`, `${r.id}/${WALLET}`]);
+      // One model run answered both modelers, and the re-send did not run it again.
+      expect(calls).to.deep.equal([`${r.id}/${WALLET}`]);
       expect(of("answer", "skipped").length).to.equal(1);
       expect(of("relook").map((l) => [l.challengeId, l.requests])).to.deep.equal([["1", 1]]);
     });

@@ -13,6 +13,10 @@ import { HDNodeWallet, JsonRpcProvider, Mnemonic, Network } from "ethers";
 
 export const ROOT = resolve(__dirname, "..", "..");
 const HARDHAT = join(ROOT, "node_modules", "hardhat", "internal", "cli", "bootstrap.js");
+/** anvil's binary as `@foundry-rs/anvil` installs it (its own postinstall and launcher are not needed). */
+const ANVIL = join(ROOT, "node_modules", "@foundry-rs", "anvil-linux-amd64", "bin", "anvil");
+/** Where `hardhat node` starts its clock (hardhat.config.ts): anvil starts there too. */
+const GENESIS = "2026-11-20T00:00:00Z";
 
 /** The accounts of `hardhat node`: the default mnemonic, 40 of them (hardhat.config.ts). */
 export const MNEMONIC = "test test test test test test test test test test test junk";
@@ -301,12 +305,16 @@ export function daemon(name: "keeper" | "host", args: string[], env: Env): Proc 
   return new Proc(name, process.execPath, ["-r", "ts-node/register/transpile-only", script, ...args], childEnv(env));
 }
 
-/** A `hardhat node` on a free port, with JSON-RPC helpers for the clock. */
+/** The two nodes the tests run on: Hardhat's own, and anvil (Foundry's), an independent implementation. */
+export type NodeKind = "hardhat" | "anvil";
+
+/** A `hardhat node` or an anvil on a free port, with JSON-RPC helpers for the clock. */
 export class Node {
   private constructor(
     readonly proc: Proc,
     readonly url: string,
     readonly provider: JsonRpcProvider,
+    readonly kind: NodeKind = "hardhat",
   ) {}
 
   /** Starts the node and resolves once it answers JSON-RPC; a port taken meanwhile is retried with another. */
@@ -337,10 +345,49 @@ export class Node {
     }
   }
 
+  /**
+   * Starts anvil as `hardhat node` is set up: chain 31337, the same mnemonic and 40 accounts, the same start
+   * date, automining with no interval. `args` are added to its command line.
+   */
+  static async startAnvil(timeoutMs = 30_000, args: string[] = []): Promise<Node> {
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const proc = new Proc(
+        "anvil",
+        ANVIL,
+        [
+          ...["--host", "127.0.0.1", "--port", String(port), "--silent", "--chain-id", "31337"],
+          ...[
+            "--mnemonic",
+            MNEMONIC,
+            "--accounts",
+            String(ACCOUNTS),
+            "--timestamp",
+            String(Date.parse(GENESIS) / 1000),
+          ],
+          ...args,
+        ],
+        childEnv(),
+        200,
+      );
+      const url = `http://127.0.0.1:${port}`;
+      try {
+        await Node.ready(proc, url, timeoutMs);
+      } catch (err) {
+        await proc.kill();
+        if (attempt < 3 && /in use/i.test(proc.output())) continue;
+        throw err;
+      }
+      const network = Network.from(31337);
+      const provider = new JsonRpcProvider(url, network, { staticNetwork: network, pollingInterval: 200 });
+      return new Node(proc, url, provider, "anvil");
+    }
+  }
+
   private static async ready(proc: Proc, url: string, timeoutMs: number) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (proc.exit) throw new Error(`hardhat node exited before answering\n${proc.output()}`);
+      if (proc.exit) throw new Error(`${proc.name} exited before answering\n${proc.output()}`);
       try {
         const res = await fetch(url, {
           method: "POST",
@@ -353,7 +400,7 @@ export class Node {
         // Not listening yet.
       }
       if (Date.now() > deadline)
-        throw new Error(`hardhat node not answering at ${url} within ${timeoutMs} ms\n${proc.output()}`);
+        throw new Error(`${proc.name} not answering at ${url} within ${timeoutMs} ms\n${proc.output()}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -372,6 +419,12 @@ export class Node {
   async advance(seconds: number): Promise<void> {
     await this.rpc("evm_increaseTime", [seconds]);
     await this.rpc("evm_mine");
+  }
+
+  /** The next block's base fee, in wei: each node names the call its own way. */
+  async setNextBlockBaseFee(wei: bigint): Promise<void> {
+    const method = this.kind === "anvil" ? "anvil_setNextBlockBaseFeePerGas" : "hardhat_setNextBlockBaseFeePerGas";
+    await this.rpc(method, [`0x${wei.toString(16)}`]);
   }
 
   async latestTimestamp(): Promise<bigint> {

@@ -2,7 +2,8 @@
  * A fault-injecting JSON-RPC proxy on loopback, between the daemons and a node: it drops requests, delays
  * them, answers 429 or 5xx, or forwards a request and loses the node's reply (the transaction is sent, the
  * sender never hears of it). Each fault has a rate; one seeded random source decides, so a run can be replayed.
- * Methods in `spare` (the test's own levers) pass untouched.
+ * Methods in `spare` (the test's own levers) pass untouched. It counts the calls it sees and the most it had
+ * in flight at once.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -49,6 +50,16 @@ export class FaultyRpc {
   /** What was injected, by kind, and by JSON-RPC method for the replies lost. */
   readonly injected: Record<FaultKind, number> = { drop: 0, delay: 0, tooMany: 0, serverError: 0, lostReply: 0 };
   readonly lostMethods: string[] = [];
+  /** HTTP calls seen, and JSON-RPC requests in them (a batch holds several). */
+  calls = 0;
+  requests = 0;
+  /** Calls the node did not answer (the proxy answered 502): faults of the node, not injected. */
+  upstreamErrors = 0;
+  /** JSON-RPC requests seen, by method. */
+  readonly methods: Record<string, number> = {};
+  /** Calls being handled now, and the most at once. */
+  inFlight = 0;
+  peak = 0;
   private readonly random: () => number;
   private server?: Server;
   /** Off while the test sets the scene; on while the daemons run. */
@@ -66,6 +77,9 @@ export class FaultyRpc {
   /** Listens on a free loopback port; resolves with the proxy's URL. */
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    // Longer than any client keeps an idle connection: the client closes it first, so no call meets a connection
+    // the proxy closed under it (a fault that nobody chose).
+    this.server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
@@ -88,12 +102,16 @@ export class FaultyRpc {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse) {
+    this.calls++;
+    this.peak = Math.max(this.peak, ++this.inFlight);
     try {
       const text = await body(req);
       let methods: string[] = [];
       try {
         const parsed = JSON.parse(text) as { method?: string } | { method?: string }[];
         methods = (Array.isArray(parsed) ? parsed : [parsed]).map((p) => String(p.method));
+        this.requests += methods.length;
+        for (const m of methods) this.methods[m] = (this.methods[m] ?? 0) + 1;
       } catch {
         // Not JSON: the node answers it as it would.
       }
@@ -116,7 +134,10 @@ export class FaultyRpc {
       }
       res.writeHead(reply.status, { "content-type": "application/json" }).end(answer);
     } catch {
+      this.upstreamErrors++;
       if (!res.headersSent) res.writeHead(502).end("proxy error");
+    } finally {
+      this.inFlight--;
     }
   }
 }
