@@ -14,7 +14,7 @@ import { runDaemon } from "../../daemons/common/run";
 import { onSignals } from "../../daemons/common/signals";
 import { keeperConfig } from "../../daemons/keeper/config";
 import { hostConfig } from "../../daemons/host/config";
-import { FAST_RETRY, captureLog, tempDir, writeJson } from "./helpers";
+import { FAST_RETRY, captureLog, deploymentFile, tempDir, writeJson } from "./helpers";
 
 const KEY = `0x${"11".repeat(32)}`;
 const MARKET = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -379,15 +379,7 @@ describe("daemons/common", () => {
   });
 
   describe("config", () => {
-    const deployment = () =>
-      writeJson(tempDir(), "net.json", {
-        network: "net",
-        chainId: 31337,
-        market: MARKET,
-        token: MARKET,
-        startBlock: 3,
-        deployedAt: "2026-11-20T00:00:00Z",
-      });
+    const deployment = () => deploymentFile(MARKET);
 
     it("keeper: flags over environment over defaults", () => {
       const dir = tempDir();
@@ -466,15 +458,7 @@ describe("daemons/common", () => {
         confirmations: 0,
       });
       expect(local.txWaitMs).to.equal(120_000);
-      const dir = tempDir();
-      const sepolia = writeJson(dir, "sepolia.json", {
-        network: "sepolia",
-        chainId: 11155111,
-        market: MARKET,
-        token: MARKET,
-        startBlock: 3,
-        deployedAt: "2026-11-20T00:00:00Z",
-      });
+      const sepolia = deploymentFile(MARKET, { network: "sepolia", chainId: 11155111 });
       const real = keeperConfig(["--max-fee-gwei", "2.5", "--priority-fee-gwei", "0.001"], {
         ...base,
         DEPLOYMENT: sepolia,

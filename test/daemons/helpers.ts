@@ -6,6 +6,19 @@ import type { RetryOptions } from "../../daemons/common/retry";
 
 export type LogLine = Record<string, unknown> & { action?: string; status?: string; level: number };
 
+/** A deployment file for `market` (its address doubles as the token's) on a chain, in a fresh directory. */
+export function deploymentFile(market: string, chain: { network: string; chainId: number } = LOCAL): string {
+  return writeJson(tempDir(), `${chain.network}.json`, {
+    ...chain,
+    market,
+    token: market,
+    startBlock: 3,
+    deployedAt: "2026-11-20T00:00:00Z",
+  });
+}
+
+const LOCAL = { network: "net", chainId: 31337 };
+
 /** A logger whose JSON lines are kept for assertions. */
 export function captureLog(daemon = "test"): {
   log: Logger;

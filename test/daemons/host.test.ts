@@ -14,7 +14,7 @@ import { ChainClock } from "../../scripts/demo/clock";
 import { encodeText, decodeText } from "../../sdk/text";
 import { RequestStatus } from "../../sdk/market";
 import type { InferenceMarket } from "../../typechain-types";
-import { FAST_RETRY, beforeNextSend, captureLog, tempDir, writeJson } from "./helpers";
+import { FAST_RETRY, beforeNextSend, captureLog, deploymentFile } from "./helpers";
 
 /** A wallet with 99 ether and 9 transactions: the credit score gives it 750 (see models.test.ts). */
 const WALLET = "0x0000000000000000000000000000000000abcdef";
@@ -432,14 +432,7 @@ describe("daemons/host", () => {
 
     it("config: --modelers (or MODELERS) is required, as challengeId:address pairs; --model-timeout-s", async () => {
       const { listed } = await loadFixture(hostFixture);
-      const deployment = writeJson(tempDir(), "net.json", {
-        network: "net",
-        chainId: 31337,
-        market: listed[0].address,
-        token: listed[0].address,
-        startBlock: 3,
-        deployedAt: "2026-11-20T00:00:00Z",
-      });
+      const deployment = deploymentFile(listed[0].address);
       const env = { HOST_KEY: `0x${"11".repeat(32)}`, DEPLOYMENT: deployment };
       const [a, b] = [listed[0].address, listed[1].address];
       const config = hostConfig(
@@ -483,14 +476,7 @@ describe("daemons/host", () => {
 
     it("config: --max-per-pass (MAX_PER_PASS) and --max-input-bytes (MAX_INPUT_BYTES), flags over environment", async () => {
       const { listed, agentWith } = await loadFixture(hostFixture);
-      const deployment = writeJson(tempDir(), "net.json", {
-        network: "net",
-        chainId: 31337,
-        market: listed[0].address,
-        token: listed[0].address,
-        startBlock: 3,
-        deployedAt: "2026-11-20T00:00:00Z",
-      });
+      const deployment = deploymentFile(listed[0].address);
       const env = { HOST_KEY: `0x${"11".repeat(32)}`, DEPLOYMENT: deployment, MODELERS: `1:${listed[0].address}` };
       const argv = ["--model", "models/credit-score.ts"];
       const limits = (config: ReturnType<typeof hostConfig>) => {

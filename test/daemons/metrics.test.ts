@@ -13,7 +13,7 @@ import { HostAgent } from "../../daemons/host/agent";
 import type { Model } from "../../daemons/host/model";
 import { Keeper } from "../../daemons/keeper/keeper";
 import { encodeText } from "../../sdk/text";
-import { FAST_RETRY, tempDir, writeJson, type LogLine } from "./helpers";
+import { FAST_RETRY, deploymentFile, tempDir, writeJson, type LogLine } from "./helpers";
 
 interface Sample {
   name: string;
@@ -334,14 +334,7 @@ describe("daemons/common/metrics", () => {
   });
 
   describe("config", () => {
-    const deployment = writeJson(tempDir(), "net.json", {
-      network: "net",
-      chainId: 31337,
-      market: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-      token: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
-      startBlock: 3,
-      deployedAt: "2026-11-20T00:00:00Z",
-    });
+    const deployment = deploymentFile("0x5FbDB2315678afecb367f032d93F642f64180aa3");
     const config = (argv: string[], env: Env) =>
       commonConfig(parseFlags(argv, COMMON_FLAGS), { DEPLOYMENT: deployment, ...env }, 1_000).metrics;
 

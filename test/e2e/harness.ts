@@ -319,68 +319,53 @@ export class Node {
 
   /** Starts the node and resolves once it answers JSON-RPC; a port taken meanwhile is retried with another. */
   static async start(timeoutMs = 90_000, env: Env = {}): Promise<Node> {
-    for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
-      const proc = new Proc(
-        "hardhat node",
-        process.execPath,
-        [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(port)],
-        childEnv(env),
-        200,
-      );
-      const url = `http://127.0.0.1:${port}`;
-      try {
-        await Node.ready(proc, url, timeoutMs);
-      } catch (err) {
-        await proc.kill();
-        if (attempt < 3 && /EADDRINUSE/.test(proc.output())) continue;
-        throw err;
-      }
-      const network = Network.from(31337);
-      const provider = new JsonRpcProvider(url, network, { staticNetwork: network, pollingInterval: 200 });
-      const node = new Node(proc, url, provider);
-      // The node prints every call; the daemons poll, so that would be most of its work.
-      await node.rpc("hardhat_setLoggingEnabled", [false]);
-      return node;
-    }
+    const node = await Node.launch("hardhat", timeoutMs, /EADDRINUSE/, (port) => [
+      process.execPath,
+      [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(port)],
+      childEnv(env),
+    ]);
+    // The node prints every call; the daemons poll, so that would be most of its work.
+    await node.rpc("hardhat_setLoggingEnabled", [false]);
+    return node;
   }
 
   /**
    * Starts anvil as `hardhat node` is set up: chain 31337, the same mnemonic and 40 accounts, the same start
    * date, automining with no interval. `args` are added to its command line.
    */
-  static async startAnvil(timeoutMs = 30_000, args: string[] = []): Promise<Node> {
+  static startAnvil(timeoutMs = 30_000, args: string[] = []): Promise<Node> {
+    return Node.launch("anvil", timeoutMs, /in use/i, (port) => [
+      ANVIL,
+      [
+        ...["--host", "127.0.0.1", "--port", String(port), "--silent", "--chain-id", "31337"],
+        ...["--mnemonic", MNEMONIC, "--accounts", String(ACCOUNTS), "--timestamp", String(Date.parse(GENESIS) / 1000)],
+        ...args,
+      ],
+      childEnv(),
+    ]);
+  }
+
+  /** Starts `kind` on a free port until it answers JSON-RPC; a port taken meanwhile (`inUse`) is tried again. */
+  private static async launch(
+    kind: NodeKind,
+    timeoutMs: number,
+    inUse: RegExp,
+    command: (port: number) => [string, string[], NodeJS.ProcessEnv],
+  ): Promise<Node> {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
-      const proc = new Proc(
-        "anvil",
-        ANVIL,
-        [
-          ...["--host", "127.0.0.1", "--port", String(port), "--silent", "--chain-id", "31337"],
-          ...[
-            "--mnemonic",
-            MNEMONIC,
-            "--accounts",
-            String(ACCOUNTS),
-            "--timestamp",
-            String(Date.parse(GENESIS) / 1000),
-          ],
-          ...args,
-        ],
-        childEnv(),
-        200,
-      );
+      const proc = new Proc(kind === "hardhat" ? "hardhat node" : "anvil", ...command(port), 200);
       const url = `http://127.0.0.1:${port}`;
       try {
         await Node.ready(proc, url, timeoutMs);
       } catch (err) {
         await proc.kill();
-        if (attempt < 3 && /in use/i.test(proc.output())) continue;
+        if (attempt < 3 && inUse.test(proc.output())) continue;
         throw err;
       }
       const network = Network.from(31337);
       const provider = new JsonRpcProvider(url, network, { staticNetwork: network, pollingInterval: 200 });
-      return new Node(proc, url, provider, "anvil");
+      return new Node(proc, url, provider, kind);
     }
   }
 
