@@ -3,7 +3,7 @@ import type { Sent } from "../../sdk/market";
 import type { Logger } from "./logger";
 import { errorKind, isTransient, withRetry, type RetryOptions } from "./retry";
 import { isAbort } from "./sleep";
-import { TxPending } from "./transactor";
+import { TxPending } from "./send-through";
 
 /** `pending`: sent, and not final when the wait ended; the next pass reads the chain and finds what became of it. */
 export type Outcome = "sent" | "already" | "reverted" | "failed" | "pending";

@@ -1,13 +1,6 @@
-import {
-  ContractTransactionReceipt,
-  Transaction,
-  type Interface,
-  type JsonRpcProvider,
-  type TransactionReceipt,
-  type Wallet,
-} from "ethers";
-import type { SendCall } from "../../sdk/types";
+import { Transaction, type JsonRpcProvider, type TransactionReceipt, type Wallet } from "ethers";
 import { decodeError, revertData } from "../../sdk/errors";
+import { bumped, gwei, offer, replacement, type Fees } from "./gas-fees";
 import type { Logger } from "./logger";
 import { backoffMs, hasCode, isTransient, withRetry, type RetryOptions } from "./retry";
 import { sleep } from "./sleep";
@@ -47,19 +40,15 @@ export interface Submission {
   final: Promise<Final>;
 }
 
-/** Each replacement offers a quarter more than the last: nodes refuse a replacement under +10% on both fees. */
-const BUMP_PERCENT = 125n;
 const CANCEL_GAS = 21_000n;
 /** Refusals that another try of the same bytes cannot change (the retry policy counts them transient for sends). */
 const REFUSALS = ["NONCE_EXPIRED", "REPLACEMENT_UNDERPRICED"];
 /** Polls that must see the nonce used by an unknown transaction before ours counts as lost (RPCs disagree). */
 const LOST_AFTER = 3;
 
-interface Attempt {
+interface Attempt extends Fees {
   hash: string;
   raw: string;
-  maxFee: bigint;
-  priorityFee: bigint;
   /** The head when it was sent. */
   sentAt: number;
   cancel: boolean;
@@ -159,17 +148,6 @@ export class Transactor {
     return { nonce, hash: attempt.hash, final };
   }
 
-  /** `final`, or undefined after `timeoutMs`: the transaction stays tracked, and is replaced or cancelled as due. */
-  async within(final: Promise<Final>, timeoutMs: number): Promise<Final | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), timeoutMs)));
-    try {
-      return await Promise.race([final, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   /** Stops checking; transactions in flight are left to the chain (a restart reads the nonce again). */
   stop(): void {
     this.stopping.abort();
@@ -256,15 +234,10 @@ export class Transactor {
     if (why === undefined && (await this.reverts(t.call))) why = "it would now revert";
     const cancel = why !== undefined;
     const last = t.attempts[t.attempts.length - 1];
-    const market = await this.price();
-    const bumped = (old: bigint) => (old * BUMP_PERCENT + 99n) / 100n;
-    let maxFee = market.maxFee > bumped(last.maxFee) ? market.maxFee : bumped(last.maxFee);
-    let priorityFee = market.priorityFee > bumped(last.priorityFee) ? market.priorityFee : bumped(last.priorityFee);
     // A cancel may pass the ceiling by one bump: left alone, the stale call would revert at a higher cost.
     const ceiling = cancel && !last.cancel ? bumped(this.settings.maxFee) : this.settings.maxFee;
-    if (maxFee > ceiling) maxFee = ceiling;
-    if (priorityFee > maxFee) priorityFee = maxFee;
-    if (maxFee < bumped(last.maxFee) || priorityFee < bumped(last.priorityFee)) {
+    const fees = replacement(await this.price(), last, ceiling);
+    if (!fees) {
       if (!t.atCeiling)
         this.log.warn(
           { ...t.fields, status: "at-ceiling", nonce: t.nonce, hash: last.hash, maxFeeGwei: gwei(last.maxFee) },
@@ -275,7 +248,7 @@ export class Transactor {
       return;
     }
     const call = cancel ? { to: this.wallet.address, data: "0x", gasLimit: CANCEL_GAS } : t.call;
-    const attempt = await this.sign(call, t.nonce, { maxFee, priorityFee }, head, cancel);
+    const attempt = await this.sign(call, t.nonce, fees, head, cancel);
     try {
       await this.broadcast(attempt);
     } catch (err) {
@@ -295,8 +268,8 @@ export class Transactor {
         nonce: t.nonce,
         previous: last.hash,
         txHash: attempt.hash,
-        maxFeeGwei: gwei(maxFee),
-        priorityFeeGwei: gwei(priorityFee),
+        maxFeeGwei: gwei(fees.maxFee),
+        priorityFeeGwei: gwei(fees.priorityFee),
       },
       cancel
         ? `${String(t.fields.action)}: cancelled at the same nonce: ${why}`
@@ -325,24 +298,15 @@ export class Transactor {
   }
 
   /** The fees a new transaction offers now: twice the base fee plus the tip, under the ceiling. */
-  private async price(): Promise<{ maxFee: bigint; priorityFee: bigint }> {
+  private async price(): Promise<Fees> {
     const block = await this.read(() => this.provider.getBlock("latest"));
-    const base = block?.baseFeePerGas ?? 0n;
     const tip =
       this.settings.priorityFee ??
       BigInt(await this.read(() => this.provider.send("eth_maxPriorityFeePerGas", []) as Promise<string>));
-    const want = 2n * base + tip;
-    const maxFee = want > this.settings.maxFee ? this.settings.maxFee : want;
-    return { maxFee, priorityFee: tip > maxFee ? maxFee : tip };
+    return offer(block?.baseFeePerGas ?? 0n, tip, this.settings.maxFee);
   }
 
-  private async sign(
-    call: TxCall,
-    nonce: number,
-    fees: { maxFee: bigint; priorityFee: bigint },
-    head: number,
-    cancel: boolean,
-  ): Promise<Attempt> {
+  private async sign(call: TxCall, nonce: number, fees: Fees, head: number, cancel: boolean): Promise<Attempt> {
     const raw = await this.wallet.signTransaction({
       type: 2,
       chainId: (await this.provider.getNetwork()).chainId,
@@ -431,38 +395,4 @@ export class Transactor {
       }
     })().finally(() => (this.polling = undefined));
   }
-}
-
-const gwei = (wei: bigint) => Number(wei) / 1e9;
-
-/** A transaction still in flight when its wait ended: it stays tracked, and the next pass finds what became of it. */
-export class TxPending extends Error {
-  constructor(
-    readonly txHash: string,
-    readonly nonce: number,
-  ) {
-    super(`transaction ${txHash} (nonce ${nonce}) is not final yet`);
-    this.name = "TxPending";
-  }
-}
-
-/**
- * The market client's `send` through `transactor`: gas estimated with a fifth more, the action named from the
- * calldata, a wait of at most `waitMs` (then TxPending). A call mined as a revert, cancelled or lost throws.
- */
-export function sendThrough(transactor: Transactor, iface: Interface, waitMs: number): SendCall {
-  return async ({ to, data }) => {
-    const gas = await transactor.estimateGas({ to, data });
-    const action = iface.parseTransaction({ data })?.name ?? "call";
-    const sent = await transactor.send({ to, data, gasLimit: (gas * 6n) / 5n }, { fields: { action } });
-    const final = await transactor.within(sent.final, waitMs);
-    if (!final) throw new TxPending(sent.hash, sent.nonce);
-    if (final.status === "lost") throw new Error(`${action}: ${final.reason}`);
-    if (final.status === "cancelled") throw new Error(`${action}: cancelled, it would have reverted`);
-    if (final.receipt.status !== 1) throw new Error(`${action}: transaction ${final.receipt.hash} reverted on chain`);
-    return {
-      receipt: new ContractTransactionReceipt(iface, transactor.provider, final.receipt),
-      txHash: final.receipt.hash,
-    };
-  };
 }

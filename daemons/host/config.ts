@@ -12,7 +12,8 @@ import {
   type CommonConfig,
   type Env,
 } from "../common/config";
-import { DEFAULT_MAX_PER_PASS, DEFAULT_MODEL_TIMEOUT_S, MAX_BATCH, checkServed, type ServedModeler } from "./agent";
+import { DEFAULT_MAX_PER_PASS, DEFAULT_MODEL_TIMEOUT_S, MAX_BATCH } from "./agent";
+import { checkServed, type ServedModeler } from "./served";
 import { DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_BYTES_LIMIT, loadModel, type Model } from "./model";
 
 export const HOST_FLAGS = {

@@ -1,7 +1,7 @@
 import { ZeroAddress } from "ethers";
 import type { Market } from "../../sdk/market";
 import type { Logger } from "../common/logger";
-import type { ServedModeler } from "./agent";
+import type { ServedModeler } from "./served";
 
 /**
  * Warns when no modeler this host serves names it as its host: the agent would run and answer nothing,

@@ -10,7 +10,8 @@ import { JsonRpcProvider, Network, Wallet, parseUnits, type HDNodeWallet } from 
 import { Market, RequestStatus, decodeText, type MadeRequest } from "../../sdk";
 import { HostAgent } from "../../daemons/host/agent";
 import { Keeper } from "../../daemons/keeper/keeper";
-import { Transactor, sendThrough, type TxSettings } from "../../daemons/common/transactor";
+import { sendThrough } from "../../daemons/common/send-through";
+import { Transactor, type TxSettings } from "../../daemons/common/transactor";
 import * as creditScore from "../../models/credit-score";
 import { InferenceMarket__factory, TestToken__factory } from "../../typechain-types";
 import { FAST_RETRY, captureLog } from "../daemons/helpers";
