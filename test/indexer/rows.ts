@@ -1,4 +1,5 @@
 /* The rows of the indexer's GraphQL API that the tests read. */
+import type { RequestRow as SdkRequestRow } from "../../sdk/indexer-rows";
 
 /** GraphQL returns bigints as decimal strings and addresses in lowercase. */
 export type Big = string;
@@ -27,23 +28,8 @@ export const EPOCH_FIELDS =
   "challengeId epoch listId requests refunds settledFees answeredRequests points pool creatorShare adminShare " +
   "platformShare rewardDust finalized creatorClaimed adminClaimed platformClaimed";
 
-export interface RequestRow {
-  id: Big;
-  challengeId: Big;
-  requester: string;
-  listId: Big;
-  fee: Big;
-  epoch: Big;
-  input: string;
-  inputText: string;
-  createdAt: Big;
-  deadline: Big;
-  status: "open" | "answered" | "refunded";
-  answerCount: number;
-  settled: boolean;
-  refunded: boolean;
-  txHash: string;
-}
+/** A request as the tests select it: the SDK's row, with the flags the SDK derives from its status instead. */
+export type RequestRow = Omit<SdkRequestRow, "blockNumber"> & { settled: boolean; refunded: boolean };
 
 export interface AnswerRow {
   requestId: Big;
