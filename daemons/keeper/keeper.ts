@@ -367,10 +367,11 @@ export class Keeper {
         retry: this.retry,
         signal,
         done: DONE_REFUND,
+        stale: [MOVED],
       });
       if (result.outcome === "sent") report.refunded.push(r.requestId);
       if (result.outcome === "sent" || result.outcome === "already") this.pending.delete(r.requestId);
-      else if (result.error?.startsWith(MOVED)) await this.reread(r, safe, signal);
+      else if (result.outcome === "stale") await this.reread(r, safe, signal);
       else if (result.outcome === "reverted") this.pending.delete(r.requestId);
     }
   }

@@ -192,6 +192,19 @@ describe("daemons/common", () => {
       ]);
     });
 
+    it("reports a revert that says the daemon's copy of the chain is stale at info, for the caller to read again", async () => {
+      const { log, lines } = captureLog();
+      const result = await act(log, { action: "refund" }, () => Promise.reject(revert("MarketRequestKeyMismatch")), {
+        retry: FAST_RETRY,
+        done: ["MarketRequestRefunded"],
+        stale: ["MarketRequestKeyMismatch"],
+      });
+      expect(result.outcome).to.equal("stale");
+      expect(lines.map((l) => [l.status, l.level, l.reason])).to.deep.equal([
+        ["stale", 30, "MarketRequestKeyMismatch()"],
+      ]);
+    });
+
     it("throws an RPC failure that outlasts its retries, to end the pass", async () => {
       const { log, of } = captureLog();
       await expect(

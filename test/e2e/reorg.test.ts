@@ -227,7 +227,7 @@ for (const kind of NODE_KINDS) {
       // U0 paid nothing (its request is gone), U1 paid and got its fee back, U2 paid for Y, answered.
       expect(after).to.deep.equal([before[0], before[1], before[2] - FEE]);
       // One refund was refused by its pre-flight, never sent: X's id with U0's stale key; then X' was read again.
-      expect(keeperLog.of("refund", "reverted").map((l) => [l.requester, l.error])).to.deep.equal([
+      expect(keeperLog.of("refund", "stale").map((l) => [l.requester, l.reason])).to.deep.equal([
         [USERS[0].address, `MarketRequestKeyMismatch(requestId=${newX.requestId})`],
       ]);
       expect(keeperLog.of("refund", "re-read")).to.have.length(1);
@@ -241,7 +241,7 @@ for (const kind of NODE_KINDS) {
       expect(answers.map((l) => decodeText(l.args.output))).to.deep.equal([score, score]);
       expect(agentLog.of("answerBatch", "sent")).to.have.length(1);
       const trouble = [...agentLog.lines, ...keeperLog.lines].filter(
-        (l) => ["reverted", "failed", "cancelling", "lost"].includes(String(l.status)) && l.action !== "refund",
+        (l) => ["reverted", "failed", "cancelling", "lost"].includes(String(l.status)),
       );
       expect(trouble).to.deep.equal([]);
 
