@@ -1,4 +1,4 @@
-import { Transaction, type JsonRpcProvider, type TransactionReceipt, type Wallet } from "ethers";
+import { Transaction, type Block, type JsonRpcProvider, type TransactionReceipt, type Wallet } from "ethers";
 import { decodeError, revertData } from "../../sdk/errors";
 import { bumped, gwei, offer, replacement, type Fees } from "./gas-fees";
 import type { Logger } from "./logger";
@@ -118,8 +118,9 @@ export class Transactor {
       if (t.call.to === call.to && t.call.data === call.data)
         return { nonce: t.nonce, hash: t.attempts[0].hash, final: t.final };
     // The reads first: a nonce is taken only for a transaction that is signed and broadcast right after.
-    const head = await this.read(() => this.provider.getBlockNumber());
-    const fees = await this.price();
+    const latest = await this.read(() => this.provider.getBlock("latest"));
+    const head = latest?.number ?? (await this.read(() => this.provider.getBlockNumber()));
+    const fees = await this.price(latest);
     const nonce = await this.takeNonce();
     const attempt = await this.sign(call, nonce, fees, head, false);
     let resolve!: (final: Final) => void;
@@ -297,9 +298,12 @@ export class Transactor {
     return undefined;
   }
 
-  /** The fees a new transaction offers now: twice the base fee plus the tip, under the ceiling. */
-  private async price(): Promise<Fees> {
-    const block = await this.read(() => this.provider.getBlock("latest"));
+  /**
+   * The fees a new transaction offers now: twice the base fee plus the tip, under the ceiling. `block` is the
+   * latest block when the caller has just read it.
+   */
+  private async price(latest?: Block | null): Promise<Fees> {
+    const block = latest ?? (await this.read(() => this.provider.getBlock("latest")));
     const tip =
       this.settings.priorityFee ??
       BigInt(await this.read(() => this.provider.send("eth_maxPriorityFeePerGas", []) as Promise<string>));

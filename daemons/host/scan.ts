@@ -52,6 +52,15 @@ export class Scanner {
   private windowBlock: number;
   /** The next block to scan for HostChanged and ModelerRegistered events naming this host. */
   private eventsBlock?: number;
+  /**
+   * The head of this instance's first scan. No earlier instance of this host answered a request made after it,
+   * so such a request's pairs need no state read: the ones this instance has not sent are open. (The modeler's
+   * former host may have answered one before a host change: the batch's pre-flight finds it done.)
+   */
+  private firstHead?: number;
+  /** The requests of the blocks read so far, in block order, and the last block read with its hash. */
+  private made: MadeRequest[] = [];
+  private readTo?: { block: number; hash: string };
 
   constructor(private readonly options: ScanOptions) {
     this.served = new Set(options.modelers.map((m) => servedKey(m.challengeId, m.modeler)));
@@ -69,6 +78,7 @@ export class Scanner {
    */
   async open(head: number, sla: bigint, pass: ScanPass): Promise<OpenRequest[]> {
     const { market } = this.options;
+    this.firstHead ??= head;
     await pass.rpc("hostEvents", () => this.relook(pass.host, head));
     // Every request that may still be open was made in the last SLA window.
     const windowStart = pass.now > sla ? pass.now - sla : 0n;
@@ -137,9 +147,7 @@ export class Scanner {
   private async scanLogs(fromBlock: number, toBlock: number, room: number, pass: ScanPass): Promise<OpenRequest[]> {
     const { market } = this.options;
     const { now, rpc } = pass;
-    const made = await rpc("requestsMade", () =>
-      market.requestsMade({ fromBlock, toBlock, maxRange: this.options.logRange }),
-    );
+    const made = await this.madeIn(fromBlock, toBlock, rpc);
     const live = made
       .filter((r) => r.deadline > now && !this.finished.has(r.requestId))
       .sort((a, b) => (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : 0));
@@ -169,6 +177,33 @@ export class Scanner {
     return found.flat();
   }
 
+  /**
+   * The requests made in blocks `fromBlock` to `toBlock`: the window is read again only when a reorganisation
+   * may have changed it, that is when the last block read no longer has the hash it had (a block's hash commits
+   * to every block before it); otherwise only the blocks after it are read. The hash is read before the logs,
+   * so it is never newer than they are: a reorganisation in between is seen on the next pass.
+   */
+  private async madeIn(fromBlock: number, toBlock: number, rpc: RpcRead): Promise<MadeRequest[]> {
+    const { market } = this.options;
+    const hashOf = async (block: number) =>
+      (await rpc("block", () => market.provider.getBlock(block)))?.hash ?? undefined;
+    let from = fromBlock;
+    const last = this.readTo;
+    if (last && last.block >= fromBlock - 1 && last.block <= toBlock && (await hashOf(last.block)) === last.hash)
+      from = last.block + 1;
+    else this.made = [];
+    if (from <= toBlock) {
+      const hash = await hashOf(toBlock);
+      const fresh = await rpc("requestsMade", () =>
+        market.requestsMade({ fromBlock: from, toBlock, maxRange: this.options.logRange }),
+      );
+      this.made.push(...fresh);
+      this.readTo = hash === undefined ? undefined : { block: toBlock, hash };
+    }
+    this.made = this.made.filter((r) => r.blockNumber >= fromBlock);
+    return this.made;
+  }
+
   /** The pairs of request `r` still open to the modelers this host serves; none, and `r` is finished. */
   private async openPairs(
     r: MadeRequest,
@@ -195,7 +230,7 @@ export class Scanner {
       return [];
     }
     const unknown = pairs.filter((p) => sender.pending(p));
-    if (unknown.length === 0) return [];
+    if (unknown.length === 0 || r.blockNumber > this.firstHead!) return unknown;
     const { status, answered } = await pass.rpc("requestState", () => this.options.market.requestState(r.requestId));
     if (status !== RequestStatus.Open && status !== RequestStatus.Answered) return [];
     if (mine.every((m) => answered.includes(m.index)))

@@ -128,7 +128,7 @@ export class Sender {
 
   /**
    * Sends `ready` in one transaction (answer() for one entry, else answerBatch) after dropping what is late
-   * or already answered and what the pre-flight says the contract would skip; returns once it is sent. Its
+   * and what the pre-flight says the contract would skip (already answered among them); returns once it is sent. Its
    * mining is awaited by `mined()`. RPC errors are retried; a transient failure that outlasts them is thrown.
    */
   async send(ready: Ready[], report: HostReport, signal?: AbortSignal): Promise<void> {
@@ -141,19 +141,16 @@ export class Sender {
       this.skip(r, report, `deadline passed while the model ran (now ${now}, deadline ${r.deadline})`, true);
       return false;
     });
-    // The chain may have moved while the model ran: answer only what is still unanswered.
-    // One read a request, however many of its modelers the batch answers for.
-    const ids = [...new Set(live.map(({ r }) => r.requestId))];
-    const states = await Promise.all(ids.map((id) => rpc("requestState", () => this.market.requestState(id))));
-    const answered = new Map(ids.map((id, i) => [id, states[i].answered]));
-    const fresh = live.filter(({ r }) => {
-      if (!answered.get(r.requestId)!.includes(r.index)) return true;
-      this.settled(r);
-      return false;
-    });
-    const valid = fresh.length > 1 ? await this.preflight(fresh, signal) : fresh;
+    // The chain may have moved while the model ran: the pre-flight (the batch's staticCall, or a single answer's
+    // estimateGas) finds what was answered meanwhile, in one call however many requests the batch holds. The
+    // batch's gas is estimated meanwhile, for the likely case that the pre-flight keeps every entry.
+    const batch = live.length > 1;
+    const estimate = batch
+      ? this.market.contract.answerBatch.estimateGas(this.answers(live)).catch(() => undefined)
+      : undefined;
+    const valid = batch ? await this.preflight(live, signal) : live;
     if (valid.length === 0 || signal?.aborted) return;
-    await this.transact(valid, report, signal);
+    await this.transact(valid, report, signal, valid.length === live.length ? await estimate : undefined);
   }
 
   /** The entries of a batch that the contract would take now: the others are left out, each logged once. */
@@ -247,8 +244,11 @@ export class Sender {
     );
   }
 
-  /** Sends one transaction for `items`, already checked, and starts waiting for its receipt. */
-  private async transact(items: Ready[], report: HostReport, signal?: AbortSignal): Promise<void> {
+  /**
+   * Sends one transaction for `items`, already checked, and starts waiting for its receipt. `estimated`: the gas
+   * of this very batch, estimated since the pre-flight began.
+   */
+  private async transact(items: Ready[], report: HostReport, signal?: AbortSignal, estimated?: bigint): Promise<void> {
     const answers = this.answers(items);
     const single = answers.length === 1;
     const fields = single
@@ -267,7 +267,7 @@ export class Sender {
           const a = answers[0];
           const gas = single
             ? await c.answer.estimateGas(a.requestId, a.key, a.index, a.output)
-            : await c.answerBatch.estimateGas(answers);
+            : (estimated ?? (await c.answerBatch.estimateGas(answers)));
           const gasLimit = (gas * 6n) / 5n;
           if (this.transactor) {
             const data = single

@@ -802,6 +802,75 @@ describe("daemons/host", () => {
       expect((await market.requestState(stale.id)).status).to.equal(BigInt(RequestStatus.Expired));
     });
 
+    it("reads the state of no request made after its first scan; a former host's answer is found done by the pre-flight", async () => {
+      const { market, modelers, hosts, agentWith, ask } = await loadFixture(hostFixture);
+      const r1 = await ask(0);
+      const { agent, of } = agentWith();
+      const selector = market.interface.getFunction("requestState").selector;
+      const reads: string[] = [];
+      const send = network.provider.send.bind(network.provider);
+      network.provider.send = async (method: string, params?: unknown[]) => {
+        const data = (params?.[0] as { data?: string } | undefined)?.data;
+        if (method === "eth_call" && data?.startsWith(selector)) reads.push(data);
+        return send(method, params);
+      };
+      try {
+        expect((await agent.tick()).answered).to.deep.equal([`${r1.id}/0`, `${r1.id}/1`]);
+        // r1 was made before the instance's first scan: an earlier instance may have answered it.
+        expect(reads).to.have.length(1);
+
+        // Modeler 0's former host answers r2, then the modeler names this host again.
+        await market.connect(modelers[0]).setHost(1, hosts[1].address);
+        const r2 = await ask(1);
+        await market.connect(hosts[1]).answer(r2.id, r2.key, 0, encodeText("1"));
+        await market.connect(modelers[0]).setHost(1, hosts[0].address);
+        expect((await agent.tick()).answered).to.deep.equal([`${r2.id}/1`]);
+        expect(reads).to.have.length(1);
+        expect(of("answer", "already").map((l) => [l.requestId, l.index, l.stage])).to.deep.equal([
+          [String(r2.id), 0, "pre-flight"],
+        ]);
+      } finally {
+        network.provider.send = send;
+      }
+    });
+
+    it("reads only the blocks after the last one read while it keeps its hash; the whole window again after a reorganisation", async () => {
+      const { market, agentWith, ask } = await loadFixture(hostFixture);
+      await ask(0);
+      const r1Block = await ethers.provider.getBlockNumber();
+      const { agent } = agentWith();
+      const topic = market.interface.getEvent("RequestMade").topicHash;
+      const ranges: [number, number][] = [];
+      const send = network.provider.send.bind(network.provider);
+      network.provider.send = async (method: string, params?: unknown[]) => {
+        const filter = params?.[0] as { topics?: string[]; fromBlock?: string; toBlock?: string } | undefined;
+        if (method === "eth_getLogs" && filter?.topics?.[0] === topic)
+          ranges.push([Number(filter.fromBlock), Number(filter.toBlock)]);
+        return send(method, params);
+      };
+      try {
+        await agent.tick();
+        const first = ranges[0];
+        expect(first[0]).to.be.at.most(r1Block);
+        const snapshot = await network.provider.send("evm_snapshot");
+        await ask(1);
+        const head = await ethers.provider.getBlockNumber();
+        await agent.tick();
+        expect(ranges[1]).to.deep.equal([first[1] + 1, head]);
+
+        // Another chain from the snapshot on: the last block read has another hash, so the window is read again.
+        await network.provider.send("evm_revert", [snapshot]);
+        await ask(2);
+        await ask(3);
+        const reorganised = await ethers.provider.getBlockNumber();
+        await agent.tick();
+        expect(ranges[2]).to.deep.equal([first[0], reorganised]);
+        expect(ranges).to.have.length(3);
+      } finally {
+        network.provider.send = send;
+      }
+    });
+
     it("two instances of the same host racing answer each request once", async () => {
       const { market, agentWith, ask } = await loadFixture(hostFixture);
       const rs = [await ask(0), await ask(1)];
