@@ -61,3 +61,60 @@ export async function figures(
     answersPerSecond: Math.round((mine.length / seconds) * 10) / 10,
   };
 }
+
+/** A step of a ramp as read from the chain. */
+export interface StepFigures {
+  /** Requests per second sent, and the answers per second they call for. */
+  rate: number;
+  offered: number;
+  /** Answers mined per chain second in the step's blocks, its first `warmBlocks` left out. */
+  answersPerSecond: number;
+  /** Blocks from each request of the step to each of its answers; a missing answer counts as never. */
+  p50Blocks?: number;
+  p95Blocks?: number;
+  missing: number;
+}
+
+/**
+ * A step's figures: the answer rate sustained in its blocks once the first `warmBlocks` have let the answerer
+ * get going, and the delays of all its requests (`made`), whenever they were mined and answered.
+ */
+export async function stepFigures(
+  step: { rate: number; fromBlock: number; toBlock: number },
+  made: readonly Made[],
+  answered: readonly Answered[],
+  answersPerRequest: number,
+  warmBlocks: number,
+  timeOf: (block: number) => Promise<number>,
+): Promise<StepFigures> {
+  const from = Math.min(step.fromBlock + warmBlocks, step.toBlock - 1);
+  const seconds = Math.max(1, (await timeOf(step.toBlock)) - (await timeOf(from)));
+  const inWindow = answered.filter((a) => a.block > from && a.block <= step.toBlock).length;
+  const answersOf = new Map<bigint, number[]>();
+  for (const a of answered) answersOf.set(a.requestId, [...(answersOf.get(a.requestId) ?? []), a.block]);
+  const delays: number[] = [];
+  let missing = 0;
+  for (const r of made) {
+    const blocks = answersOf.get(r.requestId) ?? [];
+    missing += answersPerRequest - blocks.length;
+    for (const b of blocks) delays.push(b - r.block);
+    for (let i = blocks.length; i < answersPerRequest; i++) delays.push(Infinity);
+  }
+  return {
+    rate: step.rate,
+    offered: step.rate * answersPerRequest,
+    answersPerSecond: Math.round((inWindow / seconds) * 10) / 10,
+    p50Blocks: percentile(delays, 50),
+    p95Blocks: percentile(delays, 95),
+    missing,
+  };
+}
+
+/**
+ * The knee of a ramp: the first step whose sustained answer rate falls below `share` of what it offered.
+ * Undefined when every step kept up.
+ */
+export function knee(steps: readonly StepFigures[], share = 0.9): number | undefined {
+  const i = steps.findIndex((s) => s.answersPerSecond < share * s.offered);
+  return i < 0 ? undefined : i;
+}
