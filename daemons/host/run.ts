@@ -1,6 +1,7 @@
 import type { Market, OpenRequest } from "../../sdk/market";
 import { ERROR_CODES, decodeText, type ErrorCode } from "../../sdk/text";
 import { rpcRetry } from "../common/act";
+import { limiter } from "../common/connect";
 import type { Logger } from "../common/logger";
 import type { RetryOptions } from "../common/retry";
 import { answerFor, errorOutcome, inputTooLong, readOnly, type Model, type ModelContext, type Outcome } from "./model";
@@ -29,11 +30,20 @@ export interface RunOptions {
 }
 
 /**
- * The sends of one pass, one after the other in `queue`. A send that fails for good (an RPC fault that outlasts
- * its retries) is kept in `failure` and aborts `halt`: no chunk starts or sends after it, and the pass throws it.
+ * Sends of one pass in flight at once. Each waits on the node several times (pre-flight, fees, broadcast): with
+ * one at a time, the agent spends most of a busy pass waiting while the node has room for more. The transactor
+ * gives each its own nonce, so they may reach the node in any order.
+ */
+export const SENDS_IN_FLIGHT = 4;
+
+/**
+ * The sends of one pass, most urgent first, `SENDS_IN_FLIGHT` at once. A send that fails for good (an RPC fault
+ * that outlasts its retries) is kept in `failure` and aborts `halt`: no chunk or send starts after it, and the
+ * pass throws it.
  */
 interface Sends {
-  queue: Promise<void>;
+  started: Promise<void>[];
+  slot: ReturnType<typeof limiter>;
   halt: AbortController;
   failure?: { err: unknown };
 }
@@ -49,12 +59,12 @@ export class Runner {
    */
   async answer(due: OpenRequest[], report: HostReport, signal?: AbortSignal): Promise<void> {
     // A chunk's models run while the chunk before it is sent: a send held up by the RPC holds up no model.
-    const sends: Sends = { queue: Promise.resolve(), halt: new AbortController() };
+    const sends: Sends = { started: [], slot: limiter(SENDS_IN_FLIGHT), halt: new AbortController() };
     const { batchSize } = this.options;
     for (let i = 0; i < due.length && !signal?.aborted && !sends.halt.signal.aborted; i += batchSize) {
       await this.answerChunk(due.slice(i, i + batchSize), report, sends, signal);
     }
-    await sends.queue;
+    await Promise.all(sends.started);
     if (sends.failure && !signal?.aborted) throw sends.failure.err;
   }
 
@@ -124,12 +134,16 @@ export class Runner {
         runs.get(i.r.requestId)?.timer.abort();
       }
       const batch: Ready[] = ready.map((i) => ({ r: i.r, output: i.outcome!.output }));
-      sends.queue = sends.queue
-        .then(() => sender.send(batch, report, signal))
-        .catch((err: unknown) => {
-          sends.failure ??= { err };
-          sends.halt.abort();
-        });
+      sends.started.push(
+        sends
+          .slot(async () => {
+            if (!sends.halt.signal.aborted) await sender.send(batch, report, signal);
+          })
+          .catch((err: unknown) => {
+            sends.failure ??= { err };
+            sends.halt.abort();
+          }),
+      );
     };
 
     await new Promise<void>((resolveChunk) => {
