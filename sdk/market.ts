@@ -50,6 +50,16 @@ export class Market extends MarketKeeper {
     return this.execute(this.contract.setFee, [challengeId, fee]);
   }
 
+  /** Stops new requests and promotions (PAUSER_ROLE); claims, answers and refunds go on. */
+  pause(): Promise<Sent> {
+    return this.execute(this.contract.pause, []);
+  }
+
+  /** Takes requests and promotions again (PAUSER_ROLE). */
+  unpause(): Promise<Sent> {
+    return this.execute(this.contract.unpause, []);
+  }
+
   /** Opts the signer in as a modeler of the challenge, answered for by `host`. */
   register(challengeId: BigNumberish, host: string): Promise<Sent> {
     return this.execute(this.contract.register, [challengeId, host]);

@@ -4,6 +4,9 @@ import { WagmiProvider } from "wagmi";
 import type { AppConfig } from "./config";
 import { MarketPage } from "./pages/MarketPage";
 import { RequestPage } from "./pages/RequestPage";
+import { ModelerPage } from "./pages/ModelerPage";
+import { FeesPage } from "./pages/FeesPage";
+import { OperatorPage } from "./pages/OperatorPage";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { TxList } from "./components/TxList";
 import { WalletBar } from "./components/WalletBar";
@@ -13,6 +16,9 @@ import { wagmiConfig } from "./wagmi";
 const PAGES = [
   { path: "#/", title: "Market", Page: MarketPage },
   { path: "#/request", title: "Request", Page: RequestPage },
+  { path: "#/modeler", title: "Modeler", Page: ModelerPage },
+  { path: "#/fees", title: "Fees", Page: FeesPage },
+  { path: "#/operator", title: "Operator", Page: OperatorPage },
 ] as const;
 
 /** The page named by the URL's hash: a static host serves the one index.html for every page. */

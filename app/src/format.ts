@@ -1,3 +1,4 @@
+import { parseUnits } from "ethers";
 import { formatAmount } from "../../sdk/errors";
 import { isoOf } from "../../sdk/time";
 import { useSession } from "./wallet/session";
@@ -33,4 +34,13 @@ export function duration(seconds: bigint): string {
 export function useAmount(): (units: bigint) => string {
   const { token } = useSession();
   return (units) => (token ? formatAmount(units, token) : `${units} units`);
+}
+
+/** `text` tokens in base units, or undefined when it is not a number of tokens. */
+export function tokenUnits(text: string, decimals: number): bigint | undefined {
+  try {
+    return parseUnits(text.trim(), decimals);
+  } catch {
+    return undefined;
+  }
 }

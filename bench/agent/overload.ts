@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, daemon, type DeploySpot, type Node, type Proc } from "../../test/e2e/harness";
+import { ROOT, daemon, freePort, type DeploySpot, type Node, type Proc } from "../../test/e2e/harness";
 import { Market } from "../../sdk/market";
 import { PlainAnswerer } from "./plain";
 import { BenchProvider } from "./provider";
@@ -113,6 +113,7 @@ async function startAgent(
   team: Team,
   s: OverloadSettings,
 ): Promise<Proc> {
+  const port = await freePort();
   const host = daemon(
     "host",
     [
@@ -121,11 +122,28 @@ async function startAgent(
       ...["--modelers", team.modelers.map((x) => `${challengeId}:${x.address}`).join(",")],
     ],
     // The same tip as the users' requests and the plain script: no answerer buys its way ahead.
-    // RPC_CONCURRENCY: a local node has no rate limit (the default, 8, suits a provider's).
-    { RPC_URL: node.url, HOST_KEY: team.host.privateKey, PRIORITY_FEE_GWEI: "1", RPC_CONCURRENCY: "32" },
+    // RPC_CONCURRENCY: a local node has no rate limit (the default, 8, suits a provider's). Warnings only: a
+    // line per answer through a pipe to this busy process would hold the agent up on its writes, which a
+    // journal never does. It is ready when its /healthz says so.
+    {
+      RPC_URL: node.url,
+      HOST_KEY: team.host.privateKey,
+      PRIORITY_FEE_GWEI: "1",
+      RPC_CONCURRENCY: "32",
+      LOG_LEVEL: "warn",
+      METRICS_PORT: String(port),
+    },
   );
-  await host.waitForLog((l) => l.action === "start" && l.status === "ready", "the agent's start", 90_000);
-  return host;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return host;
+    if (host.exit || Date.now() > deadline) throw new Error(`the host agent did not get ready\n${host.output()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** Waits until every answer the step calls for is mined (or DRAIN_MS), then reads the step's figures. */

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { launchBrowser } from "../../test/app/browser";
 import type { StepFigures } from "./stats";
 
 export interface Series {
@@ -9,7 +10,7 @@ export interface Series {
 }
 
 const W = 900;
-const H = 380;
+const H = 400;
 const PANEL = { top: 50, bottom: 320, width: 360 };
 const LEFTS = [70, 510];
 
@@ -99,7 +100,7 @@ export function chartSvg(series: readonly Series[], p95AimBlocks: number): strin
   const legend = [...series.map((s) => [s.name, s.color]), ["offered / aim", "#999"]]
     .map(
       ([name, color], i) =>
-        `<rect x="${70 + i * 260}" y="${H - 14}" width="14" height="4" fill="${color}"/><text x="${90 + i * 260}" y="${H - 8}" font-size="12">${name}</text>`,
+        `<rect x="${70 + i * 340}" y="${H - 16}" width="14" height="4" fill="${color}"/><text x="${90 + i * 340}" y="${H - 10}" font-size="12">${name}</text>`,
     )
     .join("\n");
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans, sans-serif">
@@ -112,19 +113,7 @@ ${legend}
 
 /** Renders `svg` to a PNG at `path` in the headless Chromium shipped on npm: no image library of our own. */
 export async function writePng(svg: string, path: string): Promise<void> {
-  const { default: chromium } = await import("@sparticuz/chromium");
-  const { chromium: playwright } = await import("playwright-core");
-  const browser = await playwright.launch({
-    executablePath: await chromium.executablePath(),
-    args: [
-      ...chromium.args,
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-    headless: true,
-  });
+  const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: W, height: H }, deviceScaleFactor: 2 });
     await page.setContent(svg);

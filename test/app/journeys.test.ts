@@ -2,7 +2,8 @@
  * The web app in a real Chromium against the real stack (test/app/stack.ts), with the injected test wallet
  * (test/app/wallet.ts): the Market page; the wallet's edge cases; a request paid by permit and answered; the
  * burner wallet and the faucet without an injected wallet; requests refunded after they expired with the hosts
- * stopped. Balances are checked on chain after each journey, and axe checks both pages.
+ * stopped; then the Modeler, Fees and Operator pages (test/app/role-journeys.ts). Balances are checked on chain
+ * after each journey, and axe checks every page.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import { parseUnits } from "ethers";
 import { epochOf } from "../../sdk/time";
 import { RequestStatus } from "../../sdk/types";
 import { ROOT, account, liveChildren } from "../e2e/harness";
+import { rolePageJourneys } from "./role-journeys";
 import { AppStack, CHALLENGE, FEE, MODELERS } from "./stack";
 import { TestWallet, WALLET_NAME } from "./wallet";
 
@@ -22,7 +24,7 @@ const SCORED = account(20).address;
 /** How often `hardhat node` mines on its own (tasks/node.ts, MINE_INTERVAL_MS unset). */
 const MINE_INTERVAL_MS = 1_000;
 
-describe("app: Market and Request pages in a real browser", function () {
+describe("app: every page in a real browser", function () {
   let stack: AppStack;
   const contexts: BrowserContext[] = [];
 
@@ -290,4 +292,6 @@ describe("app: Market and Request pages in a real browser", function () {
     expect(await tokenBalance(user.address)).to.equal(before);
     await page.screenshot({ path: join(SCREENS, "request-refunded.png"), fullPage: true });
   });
+
+  rolePageJourneys({ stack: () => stack, open, connect, expectAccessible, tokenBalance });
 });

@@ -7,19 +7,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import chromium from "@sparticuz/chromium";
-import { chromium as playwright, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { NonceManager, id, parseUnits, type HDNodeWallet } from "ethers";
 import { Market } from "../../sdk/market";
 import { readDeployment, type Deployment } from "../../sdk/deployment";
 import { activationEpoch, epochOf, startOf, windowStart } from "../../sdk/time";
 import { Indexer } from "../indexer/harness";
+import { launchBrowser } from "./browser";
 import { DeploySpot, Node, Proc, ROOT, account, childEnv, daemon, freePort, run } from "../e2e/harness";
 
 const VITE = join(ROOT, "node_modules", "vite", "bin", "vite.js");
 
 export const DEPLOYER = account(0);
-const KEEPER = account(1);
+export const KEEPER = account(1);
 /** Each modeler of the list with its own host agent. */
 export const MODELERS = [account(3), account(4)];
 const HOSTS = [account(13), account(14)];
@@ -148,21 +148,6 @@ export class AppStack {
       rmSync(this.outDir, { recursive: true, force: true });
     }
   }
-}
-
-/** Headless Chromium from @sparticuz/chromium, with nothing that would reach the network on its own. */
-export async function launchBrowser(): Promise<Browser> {
-  return playwright.launch({
-    executablePath: await chromium.executablePath(),
-    args: [
-      ...chromium.args,
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-    headless: true,
-  });
 }
 
 /**

@@ -240,8 +240,8 @@ for (const kind of NODE_KINDS) {
       const score = await scoreOf(newY);
       expect(answers.map((l) => decodeText(l.args.output))).to.deep.equal([score, score]);
       expect(agentLog.of("answerBatch", "sent")).to.have.length(1);
-      const trouble = [...agentLog.lines, ...keeperLog.lines].filter(
-        (l) => ["reverted", "failed", "cancelling", "lost"].includes(String(l.status)),
+      const trouble = [...agentLog.lines, ...keeperLog.lines].filter((l) =>
+        ["reverted", "failed", "cancelling", "lost"].includes(String(l.status)),
       );
       expect(trouble).to.deep.equal([]);
 

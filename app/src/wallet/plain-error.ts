@@ -23,6 +23,17 @@ const SAYS: Record<string, string> = {
   MarketDeadlineNotPassed: "The request can still be answered: its refund opens after its deadline",
   MarketRequestAnswered: "The request was answered, so its fee is settled and cannot be refunded",
   MarketRequestRefunded: "The fee of this request was refunded already",
+  MarketClaimNotOpen: "Claims of that epoch are not open yet",
+  MarketAlreadyClaimed: "That epoch was claimed already",
+  MarketNothingToClaim: "That epoch owes nothing to this account",
+  MarketModelerAlreadyRegistered: "You are registered for this challenge already: set your host instead",
+  MarketModelerNotRegistered: "You are not registered for this challenge yet",
+  MarketInvalidHost: "The host must be an address other than zero",
+  MarketNotChallengeAdmin: "Only the challenge's admin may do that",
+  MarketInvalidFee: "The fee must be above zero and within the token's range",
+  MarketInvalidChallengeParty: "The creator and the admin must be addresses other than zero",
+  AccessControlUnauthorizedAccount: "This account lacks the role that this needs",
+  ExpectedPause: "The market is not paused",
 };
 
 /**
