@@ -25,6 +25,7 @@ import { sendLoad } from "./agent/load";
 import { figures, percentile, type Figures } from "./agent/stats";
 import { overload, type OverloadResult, type OverloadSettings } from "./agent/overload";
 import { chartSvg, writePng } from "./agent/plot";
+import { runBench } from "./run";
 
 /**
  * The aims: a host keeps up with a busy challenge and answers within a few blocks; under overload it sustains
@@ -282,11 +283,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  async (err: unknown) => {
-    console.error(err);
-    await stopAll();
-    process.exit(1);
-  },
-);
+runBench(main);

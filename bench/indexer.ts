@@ -27,6 +27,7 @@ import { startPostgres, stopPostgres } from "./indexer/postgres";
 import { QUERY_NAMES, queryLatency, type Latency, type QueryName, type QueryTargets } from "./indexer/queries";
 import { settings, type Settings } from "./indexer/settings";
 import { printTable } from "./indexer/table";
+import { runBench } from "./run";
 
 /** Longest wait for one backfill; a 20,000-request history takes well under this. */
 const BACKFILL_TIMEOUT_MS = 600_000;
@@ -160,11 +161,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  async (err: unknown) => {
-    console.error(err);
-    await stopAll();
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -1,5 +1,6 @@
 import { ErrorFragment, Interface, formatUnits, id, isHexString, type ErrorDescription, type ParamType } from "ethers";
-import { ERC20Permit__factory, InferenceMarket__factory } from "../typechain-types";
+import { ERC20Permit__factory } from "../typechain-types";
+import { marketInterface } from "./abi";
 import { isoOf } from "./time";
 
 /*
@@ -7,7 +8,7 @@ import { isoOf } from "./time";
  * Epochs, Payouts, AccessControl, Pausable and SafeERC20) and those of an OpenZeppelin ERC-20 with
  * permit, which bubble up through SafeERC20 when a transfer or permit fails.
  */
-const market = InferenceMarket__factory.createInterface();
+const market = marketInterface();
 const token = ERC20Permit__factory.createInterface();
 const seen = new Set<string>();
 const fragments = [...market.fragments, ...token.fragments].filter(ErrorFragment.isFragment).filter((f) => {

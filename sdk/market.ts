@@ -1,5 +1,6 @@
 import type { BigNumberish, ContractRunner } from "ethers";
-import { InferenceMarket__factory, type InferenceMarket } from "../typechain-types";
+import type { InferenceMarket } from "../typechain-types";
+import { connectMarket } from "./abi";
 import { MarketKeeper } from "./market-keeper";
 import { claimsOpenAt, epochOf, inWindow } from "./time";
 import { FEE_KINDS, type Claimable, type FeeKind, type SendCall, type Sent } from "./types";
@@ -28,7 +29,7 @@ export class Market extends MarketKeeper {
 
   /** `send`: what sends each checked call and waits for it, in place of the runner's own send. */
   static connect(address: string, runner: ContractRunner, options: { send?: SendCall } = {}): Market {
-    return new Market(InferenceMarket__factory.connect(address, runner), runner, options.send);
+    return new Market(connectMarket(address, runner), runner, options.send);
   }
 
   // ------------------------------------------------------------------ operator, admins and modelers

@@ -12,7 +12,7 @@ import { IndexerClient } from "../../sdk/indexer";
 import { Market } from "../../sdk/market";
 import { claimsOpenAt, epochOf, startOf, windowStart } from "../../sdk/time";
 import { ROOT, account } from "../e2e/harness";
-import { CHALLENGE, DEPLOYER, FEE, KEEPER, type AppStack } from "./stack";
+import { CHALLENGE, DEPLOYER, FEE, KEEPER, LEADERBOARD_HASH, type AppStack } from "./stack";
 import { TestWallet } from "./wallet";
 
 const SCREENS = join(ROOT, "reports", "screens");
@@ -157,7 +157,7 @@ export function rolePageJourneys(suite: Suite): void {
       .filter({ hasText: /challenge manager.*pauser/ })
       .waitFor();
     const promotions = page.getByTestId("promotion");
-    await promotions.filter({ hasText: id("app test leaderboard") }).waitFor();
+    await promotions.filter({ hasText: LEADERBOARD_HASH }).waitFor();
     await promotions.filter({ hasText: MODELER_LEADERBOARD }).waitFor({ timeout: 30_000 });
 
     const count = await market.contract.challengeCount();

@@ -8,10 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { Market, readDeployment, type Deployment } from "../../sdk";
-import { DeploySpot, Node, Proc, ROOT, childEnv, freePort, run, type Env, type Ran } from "../e2e/harness";
+import { DeploySpot, Node, Proc, childEnv, freePort, run, type Env, type Ran } from "../e2e/harness";
 import { KEEPER, Story } from "./scenario";
-
-const PONDER = join(ROOT, "node_modules", "ponder", "dist", "esm", "bin", "ponder.js");
+import { PONDER, endIndexer } from "../../scripts/stack/indexer";
 
 /**
  * `ponder start` run to its end with `env` on top of the test's neutral environment, for starts that must fail:
@@ -118,7 +117,7 @@ export class Indexer {
       await waitUntil(proc, "/ready", started + timeoutMs, async () => (await fetch(`${url}/ready`)).status === 200);
       return new Indexer(proc, url, dir, Date.now() - started);
     } catch (err) {
-      await end(proc).finally(() => dir && rmSync(dir, { recursive: true, force: true }));
+      await endIndexer(proc).finally(() => dir && rmSync(dir, { recursive: true, force: true }));
       throw err;
     }
   }
@@ -194,25 +193,11 @@ export class Indexer {
 
   async stop(): Promise<void> {
     try {
-      if (!this.proc.exit) await end(this.proc);
+      if (!this.proc.exit) await endIndexer(this.proc);
     } finally {
       if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     }
   }
-}
-
-/**
- * SIGTERM (Ponder shuts down within 5 s), then `Proc.stop`, which SIGKILLs what is left and checks that the
- * group is gone. In between, a wait: Vite's esbuild service, Ponder's own child, outlives Ponder for a moment as
- * a zombie that only init reaps, and `Proc.stop` gives a group one second.
- */
-async function end(proc: Proc): Promise<void> {
-  proc.signal("SIGTERM");
-  const timer = setTimeout(() => proc.signal("SIGKILL"), 10_000);
-  await proc.exited;
-  clearTimeout(timer);
-  for (let i = 0; i < 100 && proc.groupAlive(); i++) await new Promise((r) => setTimeout(r, 100));
-  await proc.stop();
 }
 
 /** Polls `check` every 200 ms until it holds; fails when the process exits or the deadline passes. */

@@ -1,5 +1,5 @@
 import { parseEther, parseUnits, toQuantity, type JsonRpcProvider } from "ethers";
-import { TestToken__factory } from "../../../typechain-types";
+import { connectTestToken } from "../../../sdk/abi";
 
 /** What one press of the faucet gives, as `npx hardhat faucet` does by default. */
 export const FAUCET_TOKENS = "100";
@@ -14,6 +14,6 @@ export async function faucet(rpc: JsonRpcProvider, token: string, decimals: numb
   const eth = parseEther(FAUCET_ETH);
   if ((await rpc.getBalance(to)) < eth) await rpc.send("hardhat_setBalance", [to, toQuantity(eth)]);
   const minter = await rpc.getSigner(0);
-  const tx = await TestToken__factory.connect(token, minter).mint(to, parseUnits(FAUCET_TOKENS, decimals));
+  const tx = await connectTestToken(token, minter).mint(to, parseUnits(FAUCET_TOKENS, decimals));
   await tx.wait();
 }

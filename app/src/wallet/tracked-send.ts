@@ -1,5 +1,6 @@
 import { ContractTransactionReceipt, isError, type Signer } from "ethers";
-import { ERC20Permit__factory, InferenceMarket__factory } from "../../../typechain-types";
+import { ERC20Permit__factory } from "../../../typechain-types";
+import { marketInterface } from "../../../sdk/abi";
 import type { SendCall } from "../../../sdk/types";
 
 /** "unknown": the wait for the receipt failed (the RPC went away); the transaction may still be mined. */
@@ -13,7 +14,7 @@ export interface TrackedTx {
   state: TxState;
 }
 
-const MARKET = InferenceMarket__factory.createInterface();
+const MARKET = marketInterface();
 const TOKEN = ERC20Permit__factory.createInterface();
 
 /**
