@@ -1,19 +1,15 @@
 import { parseUnits, toUtf8Bytes, type HDNodeWallet, type JsonRpcProvider } from "ethers";
+import { answerGasLimit } from "../../sdk/answer-gas";
 import { Market, type MadeRequest } from "../../sdk/market";
 
 /** The largest batch the contract's gas and the agent allow; the plain answerer sends no smaller ones when busy. */
 const BATCH = 50;
-/**
- * Gas of a batch, above what any entry can use (a first answer of the epoch that settles the fee is under
- * 70,000, later ones under 20,000): no estimate, so sending costs one call.
- */
-const gasOf = (entries: number) => 100_000n + 70_000n * BigInt(entries);
 const OUTPUT = toUtf8Bytes("500");
 
 /**
  * The node's own ceiling for answers: a script with none of the agent's work (no model, no pre-flight, no
  * per-request reads, no replacement or finality bookkeeping). Every new block's requests are answered at once
- * for every modeler, in batches of 50, with a fixed gas limit, signed here with local nonces and sent without
+ * for every modeler, in batches of 50, with the gas limit of sdk/answer-gas.ts, signed here with local nonces and sent without
  * an estimate or a wait for the receipt: answerBatch transactions as fast as the node mines them.
  */
 export class PlainAnswerer {
@@ -69,7 +65,8 @@ export class PlainAnswerer {
       for (let i = 0; i < entries.length; i += BATCH) {
         const batch = entries.slice(i, i + BATCH);
         const tx = { to: this.market, data: data.encodeFunctionData("answerBatch", [batch]), chainId: 31337n };
-        const signed = await wallet.signTransaction({ ...tx, ...fees, gasLimit: gasOf(batch.length), nonce: nonce++ });
+        const gasLimit = answerGasLimit(batch.length, tx.data);
+        const signed = await wallet.signTransaction({ ...tx, ...fees, gasLimit, nonce: nonce++ });
         await this.provider.broadcastTransaction(signed);
       }
     }

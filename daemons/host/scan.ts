@@ -77,8 +77,11 @@ export class Scanner {
    * requests made in the last SLA window (`sla` seconds before `now`) up to block `head`.
    */
   async open(head: number, sla: bigint, pass: ScanPass): Promise<OpenRequest[]> {
-    const { market } = this.options;
-    this.firstHead ??= head;
+    const { market, sender } = this.options;
+    if (this.firstHead === undefined) {
+      this.firstHead = head;
+      sender.doubtUpTo(head);
+    }
     await pass.rpc("hostEvents", () => this.relook(pass.host, head));
     // Every request that may still be open was made in the last SLA window.
     const windowStart = pass.now > sla ? pass.now - sla : 0n;
@@ -102,6 +105,8 @@ export class Scanner {
       maxRange: this.options.logRange,
     });
     this.eventsBlock = head + 1;
+    // The modeler's former host may have answered the requests made before it named this one.
+    if (challenges.length > 0) this.options.sender.doubtUpTo(head);
     for (const challengeId of challenges) {
       let again = 0;
       for (const [id, f] of this.finished) {

@@ -1,4 +1,5 @@
 import type { TransactionReceipt } from "ethers";
+import { answerGasLimit } from "../../sdk/answer-gas";
 import type { Market, OpenRequest } from "../../sdk/market";
 import { encodeText, type ErrorCode } from "../../sdk/text";
 import { RevertError, batchReasons, decodeError, decodeReason, toRevertError } from "../../sdk/errors";
@@ -37,10 +38,16 @@ const LATE = "MarketDeadlinePassed";
 
 /**
  * The host agent's sending side, and its memory of what was computed and sent. Each send is read → pre-flight
- * (`staticCall` of the batch, which says which entries the contract would skip and why) → `estimateGas` →
- * send; the entries the pre-flight leaves out are never paid for. A mined batch's `AnswerSkipped` entries are
- * logged once each: the done ones are recorded as done, the others go back to the pool with their output kept,
- * and the next pass's scan decides whether they are still open to this host.
+ * when in doubt (`staticCall`, which says which entries the contract would skip and why) → send, with the gas
+ * limit of sdk/answer-gas.ts; the entries the pre-flight leaves out are never paid for. A mined batch's
+ * `AnswerSkipped` entries are logged once each: the done ones are recorded as done, the others go back to the
+ * pool with their output kept, and the next pass's scan decides whether they are still open to this host.
+ *
+ * In doubt, and so checked before sending, is an answer to a request made up to the block of `doubtUpTo` (an
+ * earlier instance of this host, or a modeler's former host, may have answered it) and an answer this instance
+ * sent or checked before. Any other was open when its request was found and nobody but this instance may
+ * answer it since: it is sent without a pre-flight, which would run the batch on the node once more before
+ * every send. If a host change or an eviction lands first, the contract skips the entry (AnswerSkipped).
  */
 export class Sender {
   /** Answers this instance saw mined, or found made, with their deadlines: never computed again. */
@@ -52,6 +59,10 @@ export class Sender {
   /** Log lines already written, with their deadlines: each is written once. */
   private readonly logged = new Map<string, bigint>();
   private readonly mining = new Set<Promise<void>>();
+  /** Requests made up to this block may have been answered by someone else: checked before sending. */
+  private doubtBlock = Infinity;
+  /** Answers sent or checked before, with their deadlines: checked again before they are sent again. */
+  private readonly tried = new Map<string, bigint>();
 
   /** `transactor`: sends with its fees, nonces and replacements; without, the market's signer sends as it is. */
   constructor(
@@ -61,9 +72,17 @@ export class Sender {
     private readonly transactor?: Transactor,
   ) {}
 
+  /**
+   * Answers to the requests made up to `block` are in doubt: the scan found them made before this instance's first
+   * scan, or before a modeler named this host (its former host may have answered them).
+   */
+  doubtUpTo(block: number) {
+    this.doubtBlock = this.doubtBlock === Infinity ? block : Math.max(this.doubtBlock, block);
+  }
+
   /** Drops what concerns requests whose deadline is before `now`. */
   forget(now: bigint) {
-    for (const memo of [this.done, this.logged]) {
+    for (const memo of [this.done, this.logged, this.tried]) {
       for (const [key, deadline] of memo) if (deadline < now) memo.delete(key);
     }
     for (const [key, { deadline }] of this.outputs) if (deadline < now) this.outputs.delete(key);
@@ -141,16 +160,15 @@ export class Sender {
       this.skip(r, report, `deadline passed while the model ran (now ${now}, deadline ${r.deadline})`, true);
       return false;
     });
-    // The chain may have moved while the model ran: the pre-flight (the batch's staticCall, or a single answer's
-    // estimateGas) finds what was answered meanwhile, in one call however many requests the batch holds. The
-    // batch's gas is estimated meanwhile, for the likely case that the pre-flight keeps every entry.
-    const batch = live.length > 1;
-    const estimate = batch
-      ? this.market.contract.answerBatch.estimateGas(this.answers(live)).catch(() => undefined)
-      : undefined;
-    const valid = batch ? await this.preflight(live, signal) : live;
+    // In doubt, the pre-flight (one call, however many entries) finds what was answered meanwhile.
+    const valid = live.some(({ r }) => this.doubtful(r)) ? await this.preflight(live, signal) : live;
+    for (const { r } of live) this.tried.set(keyOf(r), r.deadline);
     if (valid.length === 0 || signal?.aborted) return;
-    await this.transact(valid, report, signal, valid.length === live.length ? await estimate : undefined);
+    await this.transact(valid, report, signal);
+  }
+
+  private doubtful(r: OpenRequest): boolean {
+    return r.blockNumber <= this.doubtBlock || this.tried.has(keyOf(r));
   }
 
   /** The entries of a batch that the contract would take now: the others are left out, each logged once. */
@@ -163,17 +181,20 @@ export class Sender {
         this.log,
         this.retry,
         signal,
-      )("answerBatch.staticCall", async () => {
+      )(answers.length === 1 ? "answer.staticCall" : "answerBatch.staticCall", async () => {
         try {
-          return [...(await c.answerBatch.staticCall(answers))];
+          if (answers.length > 1) return [...(await c.answerBatch.staticCall(answers))];
+          const [a] = answers;
+          await c.answer.staticCall(a.requestId, a.key, a.index, a.output);
+          return ["0x"];
         } catch (err) {
           throw toRevertError(err);
         }
       });
     } catch (err) {
       if (isAbort(err) || !(err instanceof RevertError)) throw err;
-      const all = batchReasons(err);
-      if (!all) {
+      const all = answers.length === 1 ? [err.data ?? "0x"] : batchReasons(err);
+      if (!all || all.includes("0x")) {
         this.log.warn(
           { action: "answerBatch", status: "reverted", size: items.length, error: decodeError(err) },
           "answerBatch: the pre-flight reverts; nothing sent",
@@ -244,16 +265,19 @@ export class Sender {
     );
   }
 
-  /**
-   * Sends one transaction for `items`, already checked, and starts waiting for its receipt. `estimated`: the gas
-   * of this very batch, estimated since the pre-flight began.
-   */
-  private async transact(items: Ready[], report: HostReport, signal?: AbortSignal, estimated?: bigint): Promise<void> {
+  /** Sends one transaction for `items`, checked or trusted, and starts waiting for its receipt. */
+  private async transact(items: Ready[], report: HostReport, signal?: AbortSignal): Promise<void> {
     const answers = this.answers(items);
     const single = answers.length === 1;
     const fields = single
       ? this.fields(items[0].r, items[0].output)
       : { action: "answerBatch", size: items.length, requestIds: items.map(({ r }) => r.requestId) };
+    const c = this.market.contract;
+    const a = answers[0];
+    const data = single
+      ? c.interface.encodeFunctionData("answer", [a.requestId, a.key, a.index, a.output])
+      : c.interface.encodeFunctionData("answerBatch", [answers]);
+    const gasLimit = answerGasLimit(answers.length, data);
     let sent: { hash: string; final: Promise<Final> };
     try {
       sent = await rpcRetry(
@@ -262,17 +286,7 @@ export class Sender {
         signal,
       )(fields.action, async () => {
         try {
-          // estimateGas reverts with the custom error as staticCall does: for one answer it is the pre-flight.
-          const c = this.market.contract;
-          const a = answers[0];
-          const gas = single
-            ? await c.answer.estimateGas(a.requestId, a.key, a.index, a.output)
-            : (estimated ?? (await c.answerBatch.estimateGas(answers)));
-          const gasLimit = (gas * 6n) / 5n;
           if (this.transactor) {
-            const data = single
-              ? c.interface.encodeFunctionData("answer", [a.requestId, a.key, a.index, a.output])
-              : c.interface.encodeFunctionData("answerBatch", [answers]);
             // Past the last deadline of its entries nothing in it can land: the transactor cancels it unmined.
             const deadline = items.reduce((max, { r }) => (r.deadline > max ? r.deadline : max), 0n);
             return await this.transactor.send({ to: this.market.address, data, gasLimit }, { deadline, fields });
@@ -287,7 +301,8 @@ export class Sender {
       });
     } catch (err) {
       if (isAbort(err) || !(err instanceof RevertError)) throw err;
-      // The chain moved since the pre-flight: the entries go back to the pool, or are done, as it says.
+      // A node that runs what it is sent at once (automine) rejects a call the chain no longer takes: the
+      // entries go back to the pool, or are done, as it says.
       const reasons = single ? [err.data ?? "0x"] : batchReasons(err);
       if (reasons && reasons.every((x) => x !== "0x")) {
         items.forEach((item, i) => this.leftOut(item, decodeReason(reasons[i]), "pre-flight"));

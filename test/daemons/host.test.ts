@@ -703,6 +703,58 @@ describe("daemons/host", () => {
       expect(of("relook").map((l) => [l.challengeId, l.requests])).to.deep.equal([["1", 1]]);
     });
 
+    it("checks before sending only what is in doubt: requests made before its first scan, and answers it sent before", async () => {
+      const { market, modelers, hosts, agentWith, ask } = await loadFixture(hostFixture);
+      const before = await ask(0);
+      const checks: string[] = [];
+      const estimates: string[] = [];
+      const send = network.provider.send.bind(network.provider);
+      const selectors = [
+        market.interface.getFunction("answer").selector,
+        market.interface.getFunction("answerBatch").selector,
+      ];
+      network.provider.send = async (method: string, params?: unknown[]) => {
+        const data = (params?.[0] as { data?: string } | undefined)?.data ?? "";
+        if (method === "eth_call" && selectors.some((x) => data.startsWith(x))) checks.push(data.slice(0, 10));
+        if (method === "eth_estimateGas") estimates.push(data.slice(0, 10));
+        return send(method, params);
+      };
+      try {
+        // After the first scan, a modeler moves away while the model runs for the next request.
+        let armed = false;
+        const model: Model = {
+          ...creditScore,
+          preprocess: async (input, ctx) => {
+            if (armed) {
+              armed = false;
+              await (await market.connect(modelers[1]).setHost(1, hosts[1].address)).wait();
+            }
+            return creditScore.preprocess(input, ctx);
+          },
+        };
+        const { agent, of } = agentWith({ model });
+        expect((await agent.tick()).answered).to.deep.equal([`${before.id}/0`, `${before.id}/1`]);
+        expect(checks).to.deep.equal([selectors[1]]);
+
+        armed = true;
+        const fresh = await ask(1);
+        expect((await agent.tick()).answered).to.deep.equal([`${fresh.id}/0`]);
+        // Sent unchecked: the contract skipped the moved modeler's entry.
+        expect(checks).to.have.length(1);
+        expect(of("answer", "skipped").map((l) => [l.requestId, l.index, l.stage])).to.deep.equal([
+          [String(fresh.id), 1, "mined"],
+        ]);
+
+        // Sent before, so in doubt: checked before it is sent again.
+        await market.connect(modelers[1]).setHost(1, hosts[0].address);
+        expect((await agent.tick()).answered).to.deep.equal([`${fresh.id}/1`]);
+        expect(checks).to.deep.equal([selectors[1], selectors[0]]);
+        expect(estimates).to.deep.equal([]);
+      } finally {
+        network.provider.send = send;
+      }
+    });
+
     it("records an entry skipped as already answered as done, and never sends it again", async () => {
       const { market, hosts, listed, served, marketAddress, ask } = await loadFixture(hostFixture);
       const r = await ask();
