@@ -10,7 +10,7 @@
  * defaults, 10 answers and 2 s, suit twelve-second blocks). 300 requests to 3 modelers in 10 s offer 90
  * answers a second, above the aim, so a host that keeps up shows it in both figures.
  *
- *   npm run bench:agent -- --overload [--rates 10,20,40,80,160 --step-seconds 15]
+ *   npm run bench:agent -- --overload [--rates 10,20,40,80,120,160 --step-seconds 15]
  *
  * The overload mode ramps the request rate until answering falls behind, on two challenges side by side: a
  * plain answerBatch script answers one (the node's own ceiling), the agent the other (bench/agent/overload.ts).
@@ -57,7 +57,7 @@ function settings(argv: string[]): Settings {
       "batch-size": { type: "string", default: "50" },
       "poll-ms": { type: "string", default: "250" },
       overload: { type: "boolean", default: false },
-      rates: { type: "string", default: "10,20,40,80,160" },
+      rates: { type: "string", default: "10,20,40,80,120,160" },
       "step-seconds": { type: "string", default: "15" },
     },
     strict: true,

@@ -134,14 +134,27 @@ export class MarketReads {
     return this.tokenCache;
   }
 
-  /** The first block at or after `timestamp` (the latest block if none), searched between `fromBlock` and the head. */
+  /**
+   * The first block at or after `timestamp` (the latest block if none), searched between `fromBlock` and the
+   * head. The search gallops from `fromBlock` before it halves: a daemon that passes its last answer finds the
+   * next one, a few blocks on, in a few reads rather than one per halving of the whole range.
+   */
   async blockAt(timestamp: bigint, fromBlock = 0): Promise<number> {
+    const head = await this.provider.getBlockNumber();
+    const reached = async (n: number) => {
+      const block = await this.provider.getBlock(n);
+      return block !== null && BigInt(block.timestamp) >= timestamp;
+    };
     let lo = fromBlock;
-    let hi = await this.provider.getBlockNumber();
+    let hi = Math.min(fromBlock, head);
+    for (let step = 1; hi < head && !(await reached(hi)); step *= 2) {
+      lo = hi + 1;
+      hi = Math.min(hi + step, head);
+    }
+    // The answer is in lo..hi: hi reached the time, or is the head.
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
-      const block = await this.provider.getBlock(mid);
-      if (block && BigInt(block.timestamp) >= timestamp) hi = mid;
+      if (await reached(mid)) hi = mid;
       else lo = mid + 1;
     }
     return lo;

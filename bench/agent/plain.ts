@@ -9,8 +9,9 @@ const OUTPUT = toUtf8Bytes("500");
 /**
  * The node's own ceiling for answers: a script with none of the agent's work (no model, no pre-flight, no
  * per-request reads, no replacement or finality bookkeeping). Every new block's requests are answered at once
- * for every modeler, in batches of 50, with the gas limit of sdk/answer-gas.ts, signed here with local nonces and sent without
- * an estimate or a wait for the receipt: answerBatch transactions as fast as the node mines them.
+ * for every modeler, in batches of 50, with the gas limit of sdk/answer-gas.ts, signed here with local nonces and
+ * broadcast all at once, without an estimate or a wait for the receipt: answerBatch transactions as fast as the
+ * node mines them.
  */
 export class PlainAnswerer {
   private stopped = false;
@@ -62,13 +63,15 @@ export class PlainAnswerer {
           output: OUTPUT,
         })),
       );
+      const signed: string[] = [];
       for (let i = 0; i < entries.length; i += BATCH) {
         const batch = entries.slice(i, i + BATCH);
         const tx = { to: this.market, data: data.encodeFunctionData("answerBatch", [batch]), chainId: 31337n };
         const gasLimit = answerGasLimit(batch.length, tx.data);
-        const signed = await wallet.signTransaction({ ...tx, ...fees, gasLimit, nonce: nonce++ });
-        await this.provider.broadcastTransaction(signed);
+        signed.push(await wallet.signTransaction({ ...tx, ...fees, gasLimit, nonce: nonce++ }));
       }
+      // All at once: the node keeps a later nonce that arrives first until the gap fills.
+      await Promise.all(signed.map((raw) => this.provider.broadcastTransaction(raw)));
     }
   }
 }

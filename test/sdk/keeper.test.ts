@@ -40,6 +40,25 @@ describe("sdk/market lists, keeper and operator", () => {
       expect(await market.blockAt(DATES.e1Start + 101n, start + 2)).to.equal(start + 2);
       expect(await market.blockAt(DATES.e1Start + 999n)).to.equal(start + 2);
     });
+
+    it("finds the same block from any hint at or before it, as a walk block by block does", async () => {
+      const { as, stranger } = await loadFixture(sdkFixture);
+      const start = await ethers.provider.getBlockNumber();
+      // Twenty blocks, 1 to 3 s apart, so that some seconds have no block.
+      for (let i = 0; i < 20; i++) await time.increase(1 + (i % 3));
+      const head = await ethers.provider.getBlockNumber();
+      const times: bigint[] = [];
+      for (let n = 0; n <= head; n++) times.push(BigInt((await ethers.provider.getBlock(n))!.timestamp));
+      const market = as(stranger);
+      for (let t = times[start]; t <= times[head] + 1n; t++) {
+        const walked = times.findIndex((x, n) => n >= start && x >= t);
+        const want = walked === -1 ? head : walked;
+        for (const hint of [start, want - 7, want - 2, want - 1, want]) {
+          if (hint < start) continue;
+          expect(await market.blockAt(t, hint)).to.equal(want, `time ${t} from block ${hint}`);
+        }
+      }
+    });
   });
 
   describe("activeList", () => {
