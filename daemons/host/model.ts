@@ -59,20 +59,46 @@ export interface Model<Features = unknown, Prediction = unknown> {
 /** How the agent runs an RPC read: with its retry policy (common/act's rpcRetry). */
 export type ReadRetry = <T>(what: string, read: () => Promise<T>) => Promise<T>;
 
+/** Reads of account state at a fixed block made by models, kept for the rest of a pass (see `readOnly`). */
+export type SharedReads = Map<string, Promise<unknown>>;
+
 /**
  * Wraps a provider so a model can only read, each read retried as the agent's own are: an RPC hiccup is not a
- * failure of the model, and must not turn an answer into `error: model-failed: …`.
+ * failure of the model, and must not turn an answer into `error: model-failed: …`. With `shared`, the account
+ * reads at a given block number (balance, nonce, code, storage) are made once for all the models that share
+ * it: the state at a block is the same for every request of it, and a pass reads its requests from blocks it
+ * has checked, so within one pass a read made for one request is the answer for the next. A read that fails
+ * is forgotten, for the next to try again.
  */
-export function readOnly(provider: Provider, retry: ReadRetry = (_what, read) => read()): ReadProvider {
+export function readOnly(
+  provider: Provider,
+  retry: ReadRetry = (_what, read) => read(),
+  shared?: SharedReads,
+): ReadProvider {
   const retried =
     <A extends unknown[], R>(what: string, read: (...args: A) => Promise<R>) =>
     (...args: A) =>
       retry(what, () => read.apply(provider, args));
+  const atBlock = <A extends unknown[], R>(what: string, read: (...args: A) => Promise<R>) => {
+    const once = retried(what, read);
+    if (!shared) return once;
+    return (...args: A): Promise<R> => {
+      if (typeof args[args.length - 1] !== "number") return once(...args);
+      const key = `${what}:${args.map((a) => String(a).toLowerCase()).join(":")}`;
+      let kept = shared.get(key) as Promise<R> | undefined;
+      if (!kept) {
+        kept = once(...args);
+        shared.set(key, kept);
+        kept.catch(() => shared.delete(key));
+      }
+      return kept;
+    };
+  };
   return {
-    getBalance: retried("model.getBalance", provider.getBalance),
-    getTransactionCount: retried("model.getTransactionCount", provider.getTransactionCount),
-    getCode: retried("model.getCode", provider.getCode),
-    getStorage: retried("model.getStorage", provider.getStorage),
+    getBalance: atBlock("model.getBalance", provider.getBalance),
+    getTransactionCount: atBlock("model.getTransactionCount", provider.getTransactionCount),
+    getCode: atBlock("model.getCode", provider.getCode),
+    getStorage: atBlock("model.getStorage", provider.getStorage),
     call: retried("model.call", provider.call),
     getBlock: retried("model.getBlock", provider.getBlock),
     getBlockNumber: retried("model.getBlockNumber", provider.getBlockNumber),

@@ -4,7 +4,16 @@ import { rpcRetry } from "../common/act";
 import { limiter } from "../common/connect";
 import type { Logger } from "../common/logger";
 import type { RetryOptions } from "../common/retry";
-import { answerFor, errorOutcome, inputTooLong, readOnly, type Model, type ModelContext, type Outcome } from "./model";
+import {
+  answerFor,
+  errorOutcome,
+  inputTooLong,
+  readOnly,
+  type Model,
+  type ModelContext,
+  type Outcome,
+  type SharedReads,
+} from "./model";
 import { keyOf, type HostReport, type Ready, type Sender } from "./send";
 import type { Summary } from "./summary";
 
@@ -37,11 +46,21 @@ export interface RunOptions {
 export const SENDS_IN_FLIGHT = 4;
 
 /**
- * The sends of one pass, most urgent first, `SENDS_IN_FLIGHT` at once. A send that fails for good (an RPC fault
- * that outlasts its retries) is kept in `failure` and aborts `halt`: no chunk or send starts after it, and the
- * pass throws it.
+ * Chunks of one pass whose models run at once. A model mostly waits on the node for its reads; chunk after
+ * chunk, a busy pass would wait a round trip or more a chunk while the node had room. The chunks start most
+ * urgent first, and the provider's own bound (RPC_CONCURRENCY), first come first served, keeps their reads
+ * in that order and the RPC within its limit.
+ */
+export const CHUNKS_IN_FLIGHT = 4;
+
+/**
+ * The sends of one pass, most urgent first, `SENDS_IN_FLIGHT` at once. A chunk or send that fails for good (an
+ * RPC fault that outlasts its retries) is kept in `failure` and aborts `halt`: no chunk or send starts after
+ * it, the chunks running stop, and the pass throws it.
  */
 interface Sends {
+  /** The models' account reads at a block, made once a pass. */
+  reads: SharedReads;
   started: Promise<void>[];
   slot: ReturnType<typeof limiter>;
   halt: AbortController;
@@ -53,17 +72,34 @@ export class Runner {
   constructor(private readonly options: RunOptions) {}
 
   /**
-   * Answers `due` chunk after chunk, most urgent first; each answer is sent by the end of its budget. Returns
+   * Answers `due` in chunks, most urgent first, `CHUNKS_IN_FLIGHT` at once; each answer is sent by the end of
+   * its budget. A chunk or send that fails for good stops the others and the pass throws it. Returns
    * once every answer is sent, without waiting for the transactions to be mined: answers in flight stay out of
    * the next passes until their receipt.
    */
   async answer(due: OpenRequest[], report: HostReport, signal?: AbortSignal): Promise<void> {
     // A chunk's models run while the chunk before it is sent: a send held up by the RPC holds up no model.
-    const sends: Sends = { started: [], slot: limiter(SENDS_IN_FLIGHT), halt: new AbortController() };
+    const sends: Sends = {
+      reads: new Map(),
+      started: [],
+      slot: limiter(SENDS_IN_FLIGHT),
+      halt: new AbortController(),
+    };
     const { batchSize } = this.options;
-    for (let i = 0; i < due.length && !signal?.aborted && !sends.halt.signal.aborted; i += batchSize) {
-      await this.answerChunk(due.slice(i, i + batchSize), report, sends, signal);
+    const chunkSlot = limiter(CHUNKS_IN_FLIGHT);
+    const chunks: Promise<void>[] = [];
+    for (let i = 0; i < due.length; i += batchSize) {
+      const chunk = due.slice(i, i + batchSize);
+      chunks.push(
+        chunkSlot(async () => {
+          if (!signal?.aborted && !sends.halt.signal.aborted) await this.answerChunk(chunk, report, sends, signal);
+        }).catch((err: unknown) => {
+          sends.failure ??= { err };
+          sends.halt.abort();
+        }),
+      );
     }
+    await Promise.all(chunks);
     await Promise.all(sends.started);
     if (sends.failure && !signal?.aborted) throw sends.failure.err;
   }
@@ -91,7 +127,7 @@ export class Runner {
     // The chunks before this one took time: what now has less than the margin left is skipped.
     const chunk = due.filter((r) => !this.tooClose(r, now, report));
     if (chunk.length === 0) return;
-    const provider = readOnly(market.provider, rpcRetry(log, retry, signal));
+    const provider = readOnly(market.provider, rpcRetry(log, retry, signal), sends.reads);
     // Ends every timer and model wait of the chunk: once it is done, or when the daemon stops.
     const stop = new AbortController();
     const stopAll = () => stop.abort();

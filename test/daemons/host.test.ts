@@ -354,6 +354,52 @@ describe("daemons/host", () => {
         ["model.getBalance", "ECONNRESET"],
       ]);
     });
+
+    it("shares the models' account reads at one block within a pass; a failed one is read again", async () => {
+      const reads: string[] = [];
+      let fail = 1;
+      const provider = {
+        getBalance: async (address: string, blockTag: unknown) => {
+          reads.push(`balance ${address} ${String(blockTag)}`);
+          if (blockTag === 3 && fail-- > 0) throw new Error("execution aborted (timeout = 10s)");
+          return 7n;
+        },
+        getCode: async (address: string, blockTag: unknown) => {
+          reads.push(`code ${address} ${String(blockTag)}`);
+          return "0x";
+        },
+      } as unknown as Provider;
+      const pass = new Map();
+      const models = [readOnly(provider, undefined, pass), readOnly(provider, undefined, pass)];
+      const other = "0x00000000000000000000000000000000000000aa";
+      // The same read at the same block, from two models, at once and later, the address in either case: one read.
+      await Promise.all([
+        models[0].getBalance(WALLET, 1),
+        models[1].getBalance(WALLET.toUpperCase().replace("0X", "0x"), 1),
+      ]);
+      await models[1].getBalance(WALLET, 1);
+      // Another block, another address, another kind of read, or no fixed block: each read on its own.
+      await models[0].getBalance(WALLET, 2);
+      await models[0].getBalance(other, 1);
+      await models[0].getCode(WALLET, 1);
+      await models[0].getBalance(WALLET, "latest");
+      await models[1].getBalance(WALLET, "latest");
+      await expect(models[0].getBalance(WALLET, 3)).to.be.rejectedWith("execution aborted");
+      expect(await models[1].getBalance(WALLET, 3)).to.equal(7n);
+      // Without a pass's map, nothing is shared.
+      await readOnly(provider).getBalance(WALLET, 1);
+      expect(reads).to.deep.equal([
+        `balance ${WALLET} 1`,
+        `balance ${WALLET} 2`,
+        `balance ${other} 1`,
+        `code ${WALLET} 1`,
+        `balance ${WALLET} latest`,
+        `balance ${WALLET} latest`,
+        `balance ${WALLET} 3`,
+        `balance ${WALLET} 3`,
+        `balance ${WALLET} 1`,
+      ]);
+    });
   });
 
   describe("deadlines", () => {
