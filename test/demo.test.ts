@@ -50,12 +50,12 @@ describe("scripts/demo", () => {
     expect(row(OFFLINE)).to.include({ answered: 0, pointsOnChain: 0n, paid: 0n, evicted: true });
   });
 
-  it("answers the slow modeler's requests in time: 182 results, and 70 timeouts where its model could not finish", () => {
+  it("answers the slow modeler's requests in time: 182 results, 28 refused inputs, and 50 timeouts where its model could not finish", () => {
     expect(row(SLOW)).to.include({
       answered: 260,
       results: 182,
-      invalidInput: 8,
-      timeouts: 70,
+      invalidInput: 28,
+      timeouts: 50,
       failed: 0,
       missed: 0,
       pointsOnChain: 260n,
@@ -89,7 +89,7 @@ describe("scripts/demo", () => {
     expect([
       slowCodes.filter((c) => c === "invalid-input").length,
       slowCodes.filter((c) => c === "timeout").length,
-    ]).to.deep.equal([8, 22]);
+    ]).to.deep.equal([28, 2]);
     expect(result.ledger.refunds.filter((x) => rejected.has(x.requestId))).to.deep.equal([]);
     expect(
       answers

@@ -39,6 +39,12 @@ export interface HostAgentOptions {
   /** Answers per transaction at most (1 to 50); the models of one batch run at once. */
   batchSize?: number;
   /**
+   * Batches whose models run at once (default 4), started most urgent first: a model mostly waits on the node,
+   * and the provider's bound keeps the RPC within its limit. 1 runs them one after another, for a model that
+   * needs the whole machine.
+   */
+  modelBatches?: number;
+  /**
    * Seconds kept before a deadline for the answer to be mined (default 10): a request with less left is
    * skipped, and the model's time budget ends this long before the deadline.
    */
@@ -78,6 +84,7 @@ export interface HostAgentOptions {
 export const MAX_BATCH = 50;
 export const DEFAULT_MODEL_TIMEOUT_S = 60;
 export const DEFAULT_MAX_PER_PASS = 200;
+export const DEFAULT_MODEL_BATCHES = 4;
 
 /**
  * The host agent in the spirit of Spectral's Nova: one pass per `tick()` finds every request open to the
@@ -140,6 +147,7 @@ export class HostAgent {
       sender: this.sender,
       summary: this.summary,
       batchSize,
+      modelBatches: positive(options.modelBatches ?? DEFAULT_MODEL_BATCHES, "modelBatches"),
       marginS: this.marginS,
       modelTimeoutMs: timeoutS * 1000,
       maxInputBytes,

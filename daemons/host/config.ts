@@ -12,7 +12,7 @@ import {
   type CommonConfig,
   type Env,
 } from "../common/config";
-import { DEFAULT_MAX_PER_PASS, DEFAULT_MODEL_TIMEOUT_S, MAX_BATCH } from "./agent";
+import { DEFAULT_MAX_PER_PASS, DEFAULT_MODEL_BATCHES, DEFAULT_MODEL_TIMEOUT_S, MAX_BATCH } from "./agent";
 import { checkServed, type ServedModeler } from "./served";
 import { DEFAULT_MAX_INPUT_BYTES, MAX_INPUT_BYTES_LIMIT, loadModel, type Model } from "./model";
 
@@ -21,6 +21,7 @@ export const HOST_FLAGS = {
   model: { type: "string" },
   modelers: { type: "string" },
   "batch-size": { type: "string" },
+  "model-batches": { type: "string" },
   "margin-s": { type: "string" },
   "model-timeout-s": { type: "string" },
   "max-per-pass": { type: "string" },
@@ -34,6 +35,8 @@ ${commonUsage(2_000)}
   --modelers <c:a,...>      the modelers this host serves, per challenge, e.g.  env MODELERS     required
                             1:0xabc…,1:0xdef…,2:0xabc…; any other modeler naming this host is ignored
   --batch-size <n>          answers per transaction, 1 to ${MAX_BATCH}        env BATCH_SIZE   default 10
+  --model-batches <n>       batches whose models run at once,     env MODEL_BATCHES  default ${DEFAULT_MODEL_BATCHES}
+                            most urgent first (1: one after another, for a model that needs the whole machine)
   --margin-s <s>            skip requests with fewer seconds left  env ANSWER_MARGIN_S  default 10
   --model-timeout-s <s>     longest model run per request; a run   env MODEL_TIMEOUT_S  default ${DEFAULT_MODEL_TIMEOUT_S}
                             past it (or past the deadline less the margin) is answered "error: timeout: …"
@@ -48,6 +51,7 @@ export interface HostConfig extends CommonConfig {
   model: Model;
   modelers: ServedModeler[];
   batchSize: number;
+  modelBatches: number;
   marginS: number;
   modelTimeoutS: number;
   maxPerPass: number;
@@ -88,6 +92,13 @@ export function hostConfig(argv: string[], env: Env): HostConfig | "help" {
     throw new ConfigError("no model: give --model <path> (or MODEL), e.g. models/credit-score.ts");
   const model = loadModel(modelPath);
   const batchSize = integer(setting(values, "batch-size", env, "BATCH_SIZE"), "--batch-size", 10, 1, MAX_BATCH);
+  const modelBatches = integer(
+    setting(values, "model-batches", env, "MODEL_BATCHES"),
+    "--model-batches",
+    DEFAULT_MODEL_BATCHES,
+    1,
+    64,
+  );
   const marginS = integer(setting(values, "margin-s", env, "ANSWER_MARGIN_S"), "--margin-s", 10, 0, 86_400);
   const modelTimeoutS = integer(
     setting(values, "model-timeout-s", env, "MODEL_TIMEOUT_S"),
@@ -111,5 +122,17 @@ export function hostConfig(argv: string[], env: Env): HostConfig | "help" {
     MAX_INPUT_BYTES_LIMIT,
   );
   const modelers = servedList(setting(values, "modelers", env, "MODELERS"));
-  return { ...common, key, modelPath, model, modelers, batchSize, marginS, modelTimeoutS, maxPerPass, maxInputBytes };
+  return {
+    ...common,
+    key,
+    modelPath,
+    model,
+    modelers,
+    batchSize,
+    modelBatches,
+    marginS,
+    modelTimeoutS,
+    maxPerPass,
+    maxInputBytes,
+  };
 }

@@ -29,6 +29,8 @@ export interface RunOptions {
   summary: Summary;
   /** Answers per transaction at most; the models of one batch run at once. */
   batchSize: number;
+  /** Batches whose models run at once, most urgent first (HostAgentOptions.modelBatches). */
+  modelBatches: number;
   /** Seconds kept before a deadline for the answer to be mined. */
   marginS: bigint;
   /** The longest a model may take on one request. */
@@ -44,14 +46,6 @@ export interface RunOptions {
  * gives each its own nonce, so they may reach the node in any order.
  */
 export const SENDS_IN_FLIGHT = 4;
-
-/**
- * Chunks of one pass whose models run at once. A model mostly waits on the node for its reads; chunk after
- * chunk, a busy pass would wait a round trip or more a chunk while the node had room. The chunks start most
- * urgent first, and the provider's own bound (RPC_CONCURRENCY), first come first served, keeps their reads
- * in that order and the RPC within its limit.
- */
-export const CHUNKS_IN_FLIGHT = 4;
 
 /**
  * The sends of one pass, most urgent first, `SENDS_IN_FLIGHT` at once. A chunk or send that fails for good (an
@@ -72,7 +66,7 @@ export class Runner {
   constructor(private readonly options: RunOptions) {}
 
   /**
-   * Answers `due` in chunks, most urgent first, `CHUNKS_IN_FLIGHT` at once; each answer is sent by the end of
+   * Answers `due` in chunks, most urgent first, `modelBatches` at once; each answer is sent by the end of
    * its budget. A chunk or send that fails for good stops the others and the pass throws it. Returns
    * once every answer is sent, without waiting for the transactions to be mined: answers in flight stay out of
    * the next passes until their receipt.
@@ -86,7 +80,7 @@ export class Runner {
       halt: new AbortController(),
     };
     const { batchSize } = this.options;
-    const chunkSlot = limiter(CHUNKS_IN_FLIGHT);
+    const chunkSlot = limiter(this.options.modelBatches);
     const chunks: Promise<void>[] = [];
     for (let i = 0; i < due.length; i += batchSize) {
       const chunk = due.slice(i, i + batchSize);

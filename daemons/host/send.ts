@@ -183,9 +183,11 @@ export class Sender {
         signal,
       )(answers.length === 1 ? "answer.staticCall" : "answerBatch.staticCall", async () => {
         try {
-          if (answers.length > 1) return [...(await c.answerBatch.staticCall(answers))];
+          // On the pending block: the answers of an earlier instance's batches still in the pool count as made.
+          const at = { blockTag: "pending" };
+          if (answers.length > 1) return [...(await c.answerBatch.staticCall(answers, at))];
           const [a] = answers;
-          await c.answer.staticCall(a.requestId, a.key, a.index, a.output);
+          await c.answer.staticCall(a.requestId, a.key, a.index, a.output, at);
           return ["0x"];
         } catch (err) {
           throw toRevertError(err);

@@ -133,7 +133,8 @@ describe("daemons/host", () => {
     it("splits many due answers into batches of at most batchSize, most urgent first", async () => {
       const { market, agentWith, ask } = await loadFixture(hostFixture);
       const rs = [await ask(0), await ask(1), await ask(2)];
-      const { agent, of } = agentWith({ batchSize: 4 });
+      // One batch's models at a time, so that the batches are also sent in that order.
+      const { agent, of } = agentWith({ batchSize: 4, modelBatches: 1 });
       const report = await agent.tick();
       expect(report.answered).to.deep.equal(rs.flatMap((r) => [`${r.id}/0`, `${r.id}/1`]));
       expect(report.transactions).to.equal(2);
@@ -520,32 +521,36 @@ describe("daemons/host", () => {
       }
     });
 
-    it("config: --max-per-pass (MAX_PER_PASS) and --max-input-bytes (MAX_INPUT_BYTES), flags over environment", async () => {
+    it("config: --max-per-pass (MAX_PER_PASS), --max-input-bytes (MAX_INPUT_BYTES) and --model-batches (MODEL_BATCHES), flags over environment", async () => {
       const { listed, agentWith } = await loadFixture(hostFixture);
       const deployment = deploymentFile(listed[0].address);
       const env = { HOST_KEY: `0x${"11".repeat(32)}`, DEPLOYMENT: deployment, MODELERS: `1:${listed[0].address}` };
       const argv = ["--model", "models/credit-score.ts"];
       const limits = (config: ReturnType<typeof hostConfig>) => {
         if (config === "help") throw new Error("help");
-        return [config.maxPerPass, config.maxInputBytes];
+        return [config.maxPerPass, config.maxInputBytes, config.modelBatches];
       };
-      expect(limits(hostConfig(argv, env))).to.deep.equal([200, 16_384]);
-      const fromEnv = { ...env, MAX_PER_PASS: "50", MAX_INPUT_BYTES: "1024" };
-      expect(limits(hostConfig(argv, fromEnv))).to.deep.equal([50, 1024]);
-      expect(limits(hostConfig([...argv, "--max-per-pass", "7", "--max-input-bytes", "64"], fromEnv))).to.deep.equal([
-        7, 64,
-      ]);
+      expect(limits(hostConfig(argv, env))).to.deep.equal([200, 16_384, 4]);
+      const fromEnv = { ...env, MAX_PER_PASS: "50", MAX_INPUT_BYTES: "1024", MODEL_BATCHES: "2" };
+      expect(limits(hostConfig(argv, fromEnv))).to.deep.equal([50, 1024, 2]);
+      const flags = ["--max-per-pass", "7", "--max-input-bytes", "64", "--model-batches", "1"];
+      expect(limits(hostConfig([...argv, ...flags], fromEnv))).to.deep.equal([7, 64, 1]);
       const cases: [string[], string][] = [
         [["--max-per-pass", "0"], "--max-per-pass must be between 1 and 100000, got 0"],
         [["--max-per-pass", "1e3"], '--max-per-pass must be a whole number, got "1e3"'],
         [["--max-input-bytes", "0"], "--max-input-bytes must be between 1 and 16777216, got 0"],
         [["--max-input-bytes", "99999999"], "--max-input-bytes must be between 1 and 16777216, got 99999999"],
+        [["--model-batches", "0"], "--model-batches must be between 1 and 64, got 0"],
       ];
       for (const [extra, message] of cases)
         expect(() => hostConfig([...argv, ...extra], env), message).to.throw(ConfigError, message);
       expect(() => agentWith({ maxInputBytes: 0.5 })).to.throw(
         ConfigError,
         "maxInputBytes must be a positive whole number",
+      );
+      expect(() => agentWith({ modelBatches: 0 })).to.throw(
+        ConfigError,
+        "modelBatches must be a positive whole number",
       );
     });
   });

@@ -119,11 +119,12 @@ describe("daemons/common/metrics", () => {
       const ask = async (user: number, input = "x") =>
         requestOf(market, await market.connect(users[user]).request(1, FEE, encodeText(input)));
       const asked = [await ask(0), await ask(1), await ask(2)];
-      await agent.tick();
-      // Modeler 1's answer to this one is made outside the agent: the agent sends one answer(), not a batch.
+      // Modeler 1's answer to this one is made outside the agent, before its first pass: the pre-flight leaves
+      // it out, and the agent's second batch holds three answers.
       const single = await ask(3);
       const outside = await (await market.connect(hosts[0]).answer(single.id, single.key, 1, "0x01")).wait();
       asked.push(single);
+      await agent.tick();
       await agent.tick();
       const lateOne = await ask(4, "late");
       late = lateOne.deadline;

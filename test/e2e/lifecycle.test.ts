@@ -295,8 +295,9 @@ describe("e2e: node, deploy script, daemons and CLI as processes", function () {
     ).flat();
     const all = [x, ...burst];
 
-    // Two answers per transaction and 1.5 s per model run: the host is killed just after its first batch.
-    host = startHost("models/slow.ts", ["--batch-size", "2"], { SLOW_MODEL_DELAY_MS: "1500" });
+    // Two answers per transaction, one batch's models at a time and 1.5 s per model run: the host is killed just
+    // after its first batch.
+    host = startHost("models/slow.ts", ["--batch-size", "2", "--model-batches", "1"], { SLOW_MODEL_DELAY_MS: "1500" });
     await host.waitForLog((l) => l.action === "answerBatch" && l.status === "sent", "a first batch", 60_000);
     await host.kill();
     const killed = host;
