@@ -72,7 +72,7 @@ export class Runner {
    * the next passes until their receipt.
    */
   async answer(due: OpenRequest[], report: HostReport, signal?: AbortSignal): Promise<void> {
-    // A chunk's models run while the chunk before it is sent: a send held up by the RPC holds up no model.
+    // Chunks' models run while earlier chunks are sent: a send held up by the RPC holds up no model.
     const sends: Sends = {
       reads: new Map(),
       started: [],
